@@ -1,0 +1,218 @@
+"""Slot extraction and validation of the complaint form.
+
+Every slot uses a custom mapping so that the rules live in one place: a value is taken from
+the customer's message only when it makes sense (the description only from a message that
+really describes something, an order number only when it has the right shape), and control
+messages such as 「转人工」 or an off-topic question are left to the dialogue rules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.constants import (
+    CONTROL_INTENTS,
+    IDENTIFIED_CHANNELS,
+    MAX_FAILURES,
+    SKIPPED,
+)
+from bot.validation import (
+    COMPLAINT_CATEGORIES,
+    DESIRED_OUTCOMES,
+    is_generic_complaint,
+    is_refusal,
+    parse_desired_outcome,
+    parse_order_id,
+    parse_phone,
+)
+
+
+def _latest(tracker: Tracker) -> tuple[str, str]:
+    message = tracker.latest_message or {}
+    intent = (message.get("intent") or {}).get("name") or ""
+    return intent, message.get("text") or ""
+
+
+def _entity(tracker: Tracker, name: str) -> str | None:
+    return next(tracker.get_latest_entity_values(name), None)
+
+
+def _asked(tracker: Tracker, slot: str) -> bool:
+    return tracker.get_slot("requested_slot") == slot
+
+
+class ValidateComplaintForm(FormValidationAction):
+    """Fills and checks the complaint form's slots."""
+
+    def name(self) -> str:
+        """Name the form calls this action by."""
+        return "validate_complaint_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """Skip the phone question where the channel already tells us who the customer is."""
+        if tracker.get_latest_input_channel() in IDENTIFIED_CHANNELS:
+            return [slot for slot in domain_slots if slot != "phone"]
+        return domain_slots
+
+    # --- extraction -------------------------------------------------------------------
+
+    async def extract_complaint_description(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Keep the customer's own words whole, from the first message that says something."""
+        if tracker.get_slot("complaint_description"):
+            return {}
+        intent, text = _latest(tracker)
+        if not text.strip() or text.startswith("/"):
+            return {}
+        if _asked(tracker, "complaint_description"):
+            if intent in CONTROL_INTENTS:
+                return {}
+            return {"complaint_description": text}
+        if intent.startswith("complain_") and not is_generic_complaint(text):
+            return {"complaint_description": text}
+        return {}
+
+    async def extract_complaint_category(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Take the category from a button, or from the intent of a descriptive message.
+
+        A generic 「我要投诉」 says nothing about the category, so its intent is not trusted;
+        ``complain_other`` is upgraded when a later message names a specific problem.
+        """
+        chosen = _entity(tracker, "complaint_category")
+        if chosen in COMPLAINT_CATEGORIES:
+            return {"complaint_category": chosen}
+        intent, text = _latest(tracker)
+        if not intent.startswith("complain_") or intent not in COMPLAINT_CATEGORIES:
+            return {}
+        current = tracker.get_slot("complaint_category")
+        if _asked(tracker, "complaint_category"):
+            return {"complaint_category": intent}
+        if is_generic_complaint(text):
+            return {}
+        if current is None or (current == "complain_other" and intent != "complain_other"):
+            return {"complaint_category": intent}
+        return {}
+
+    async def extract_order_id(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Pick up an order number from any message; when asked, pass the answer to validation."""
+        if tracker.get_slot("order_id"):
+            return {}
+        intent, text = _latest(tracker)
+        found = _entity(tracker, "order_id") or parse_order_id(text).value
+        if found:
+            return {"order_id": found}
+        if _asked(tracker, "order_id") and intent not in CONTROL_INTENTS and text.strip():
+            return {"order_id": text}
+        return {}
+
+    async def extract_phone(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Pick up a phone number from any message; when asked, pass the answer to validation."""
+        if tracker.get_slot("phone"):
+            return {}
+        intent, text = _latest(tracker)
+        found = parse_phone(_entity(tracker, "phone") or text).value
+        if found:
+            return {"phone": found}
+        if _asked(tracker, "phone") and intent not in CONTROL_INTENTS and text.strip():
+            return {"phone": text}
+        return {}
+
+    async def extract_desired_outcome(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Map the answer to the outcome question (button, synonym or free text) to a code."""
+        if tracker.get_slot("desired_outcome"):
+            return {}
+        intent, text = _latest(tracker)
+        chosen = _entity(tracker, "desired_outcome")
+        # Outside the question, 「退款」 in 「退款半个月没到账」 is the topic, not the wish;
+        # only a button press (a "/inform{…}" payload) counts there.
+        if not _asked(tracker, "desired_outcome") and not text.startswith("/"):
+            return {}
+        if chosen in DESIRED_OUTCOMES:
+            return {"desired_outcome": chosen}
+        if intent in CONTROL_INTENTS or not text.strip():
+            return {}
+        return {"desired_outcome": parse_desired_outcome(text) or "other"}
+
+    # --- validation -------------------------------------------------------------------
+
+    def validate_complaint_description(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Accept any non-empty description; the customer's words are not edited."""
+        text = str(value or "").strip()
+        return {"complaint_description": text or None}
+
+    def validate_complaint_category(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Only the seven fixed categories are valid."""
+        return {"complaint_category": value if value in COMPLAINT_CATEGORIES else None}
+
+    def validate_order_id(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Accept a well-formed order number, a refusal, or re-ask with the reason."""
+        return self._validate_optional(
+            "order_id", value, tracker, dispatcher, parse=lambda t: parse_order_id(t).value
+        )
+
+    def validate_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Accept a mobile or landline number, a refusal, or re-ask with the reason."""
+        return self._validate_optional(
+            "phone", value, tracker, dispatcher, parse=lambda t: parse_phone(t).value
+        )
+
+    def validate_desired_outcome(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Keep one of the five outcome codes."""
+        return {"desired_outcome": value if value in DESIRED_OUTCOMES else "other"}
+
+    @staticmethod
+    def _validate_optional(
+        slot: str,
+        value: Any,
+        tracker: Tracker,
+        dispatcher: CollectingDispatcher,
+        parse: Any,
+    ) -> dict[str, Any]:
+        """Shared rules of the two optional slots: valid, declined, or failed (at most twice).
+
+        A failure leaves the slot empty and sets ``form_error`` so the ask action re-asks
+        with the specific reason; the second failure skips the slot instead of looping.
+        """
+        text = str(value or "")
+        failures_slot = f"{slot}_failures"
+        if text == SKIPPED:
+            return {slot: SKIPPED, "form_error": None}
+        parsed = parse(text)
+        if parsed:
+            return {slot: parsed, "form_error": None}
+        intent, _ = _latest(tracker)
+        failures = int(tracker.get_slot(failures_slot) or 0) + 1
+        if intent == "deny" or is_refusal(text) or failures >= MAX_FAILURES:
+            dispatcher.utter_message(response=f"utter_skip_{slot}")
+            return {slot: SKIPPED, "form_error": None, failures_slot: float(failures)}
+        return {slot: None, "form_error": slot, failures_slot: float(failures)}

@@ -1,0 +1,38 @@
+"""Bearer-token authentication of the console's JSON API."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.console.errors import Handler, json_error
+from bot.console.state import SESSIONMAKER
+from bot.store.tokens import verify_token
+
+#: Paths under this prefix need ``Authorization: Bearer <token>``.
+API_PREFIX = "/api/"
+
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="console"'}
+
+
+def bearer_token(request: web.Request) -> str | None:
+    """Return the token of a ``Authorization: Bearer <token>`` header, or ``None``."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Reject API requests without a valid, unrevoked token with a JSON 401."""
+    if not request.path.startswith(API_PREFIX):
+        return await handler(request)
+    token = bearer_token(request)
+    if token is None:
+        return json_error(401, "missing bearer token", _CHALLENGE)
+    async with request.app[SESSIONMAKER]() as session:
+        valid = await verify_token(session, token)
+    if not valid:
+        return json_error(401, "invalid or revoked token", _CHALLENGE)
+    return await handler(request)

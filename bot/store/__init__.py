@@ -1,0 +1,1 @@
+"""Tickets store: models, repository, migrations. The ground floor: imports no other layer."""

@@ -1,0 +1,1 @@
+"""Alembic migration environment of the tickets store (run through ``bot.store.migrate``)."""

@@ -1,0 +1,1 @@
+"""Alembic revisions of the tickets store, oldest first by revision id."""

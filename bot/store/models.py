@@ -1,0 +1,156 @@
+"""Database models of the tickets store.
+
+Schema changes go through Alembic revisions in ``bot/store/migrations/versions``; these
+classes describe the same tables for the ORM and must be kept in step with the revisions.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    false,
+)
+from sqlalchemy.orm import declarative_base
+from sqlalchemy.types import TypeDecorator
+
+# Fixed constraint names keep migrations identical on SQLite and PostgreSQL and let later
+# revisions drop or alter constraints by name.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+Base: Any = declarative_base(metadata=metadata)
+
+#: Every status a ticket can have, in lifecycle order.
+TICKET_STATUSES = ("open", "handed_off", "in_progress", "resolved", "closed", "cancelled")
+
+#: Priorities run from 1 (most urgent) to 5 (least urgent).
+PRIORITY_MIN, PRIORITY_MAX, PRIORITY_DEFAULT = 1, 5, 3
+
+
+def utcnow() -> datetime:
+    """Return the current time as a timezone-aware UTC datetime."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """A datetime column that always hands back timezone-aware UTC values.
+
+    PostgreSQL keeps the zone (``timestamptz``) but SQLite stores naive text, so values are
+    normalised to UTC on the way in and tagged as UTC on the way out. Naive input is taken
+    to be UTC already.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Ticket(Base):
+    """One customer complaint, recorded once, with its handling state.
+
+    Attributes:
+        number: Public ticket number ``TS{YYYYMMDD}-{NNNN}``, unique, what customers quote.
+        sender_id: Rasa conversation id of the customer.
+        channel: Input channel (``rest``, ``socketio``, ``wechat``).
+        category: Complaint intent, e.g. ``complain_delivery``.
+        description: The customer's own words, kept whole.
+        phone: Contact number as given; masked whenever it leaves the store.
+        status: One of ``TICKET_STATUSES``.
+        priority: 1 (most urgent) to 5.
+        emotion: Peak emotion seen in the conversation (``anger``, ``anxiety``, ...).
+        threat: Whether the customer threatened to escalate outside (12315, media, ...).
+        idempotency_key: Caller-chosen key that makes retried creates return the same ticket.
+        due_at: When the SLA says the customer gets an answer.
+    """
+
+    __tablename__ = "tickets"
+
+    id = Column(Integer, primary_key=True)
+    number = Column(String(32), nullable=False, unique=True)
+    sender_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(64), nullable=False)
+    category = Column(String(64), nullable=False, index=True)
+    description = Column(Text, nullable=False)
+    order_id = Column(String(128), nullable=True)
+    phone = Column(String(64), nullable=True)
+    desired_outcome = Column(Text, nullable=True)
+    status = Column(String(32), nullable=False, default="open", server_default="open", index=True)
+    priority = Column(
+        Integer, nullable=False, default=PRIORITY_DEFAULT, server_default=str(PRIORITY_DEFAULT)
+    )
+    emotion = Column(String(32), nullable=True)
+    threat = Column(
+        Boolean(create_constraint=False), nullable=False, default=False, server_default=false()
+    )
+    idempotency_key = Column(String(255), nullable=True, unique=True)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow, index=True)
+    updated_at = Column(UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow)
+    due_at = Column(UTCDateTime(), nullable=True)
+
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ({})".format(", ".join(f"'{s}'" for s in TICKET_STATUSES)),
+            name="status",
+        ),
+        CheckConstraint(f"priority BETWEEN {PRIORITY_MIN} AND {PRIORITY_MAX}", name="priority"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Ticket {self.number} {self.category} {self.status}>"
+
+
+class TicketCounter(Base):
+    """Last ticket sequence number handed out per day (``YYYYMMDD``).
+
+    Incrementing one row per day inside the creating transaction serialises concurrent
+    creates on that row (a row lock on PostgreSQL, the write lock on SQLite), so numbers are
+    allocated without gaps or duplicates.
+    """
+
+    __tablename__ = "ticket_counters"
+
+    day = Column(String(8), primary_key=True)
+    value = Column(Integer, nullable=False, default=0, server_default="0")
+
+
+class ApiToken(Base):
+    """A bearer token of the staff console API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(128), nullable=False)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    revoked = Column(
+        Boolean(create_constraint=False), nullable=False, default=False, server_default=false()
+    )
