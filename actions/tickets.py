@@ -60,9 +60,8 @@ def draft_from_tracker(tracker: Tracker) -> TicketDraft:
 
 def read_back(draft: TicketDraft) -> str:
     """The short summary of what was recorded, read back to the customer (「我已记录：…」)."""
-    parts = [
-        f"{COMPLAINT_CATEGORIES.get(draft.category, '其他问题')}问题，「{summarize(draft.description)}」"
-    ]
+    label = COMPLAINT_CATEGORIES.get(draft.category, "其他")
+    parts = [f"{label}问题，「{summarize(draft.description)}」"]
     if draft.order_id:
         parts.append(f"订单号 {draft.order_id}")
     if draft.phone:

@@ -177,9 +177,7 @@ async def supervise(group: Sequence[Service]) -> int:
         pipes.append(asyncio.create_task(_pipe(service.name, service.process.stdout)))
         print(f"[supervisor] started {service.name} (pid {service.process.pid})", flush=True)
 
-    waits = {
-        asyncio.create_task(s.process.wait()): s for s in group if s.process is not None
-    }
+    waits = {asyncio.create_task(s.process.wait()): s for s in group if s.process is not None}
     stopper = asyncio.create_task(stop_requested.wait())
     done, _ = await asyncio.wait([stopper, *waits], return_when=asyncio.FIRST_COMPLETED)
     exit_code = 0

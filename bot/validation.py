@@ -18,7 +18,7 @@ COMPLAINT_CATEGORIES: dict[str, str] = {
     "complain_refund": "退款退货",
     "complain_service": "服务态度",
     "complain_promise": "承诺未兑现",
-    "complain_other": "其他问题",
+    "complain_other": "其他",
 }
 
 DESIRED_OUTCOMES: dict[str, str] = {
@@ -135,7 +135,9 @@ def parse_desired_outcome(text: str) -> str | None:
     return None
 
 
-_REFUSAL = re.compile(r"没有|没有的|不记得|记不清|忘了|不知道|跳过|不方便|不想|不给|不留|不用了|算了|无")
+_REFUSAL = re.compile(
+    r"没有|没有的|不记得|记不清|忘了|不知道|跳过|不方便|不想|不给|不留|不用了|算了|无"
+)
 
 
 def is_refusal(text: str) -> bool:

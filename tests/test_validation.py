@@ -67,7 +67,11 @@ def test_phone_found(text: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "problem"),
-    [("1381234", Problem.TOO_SHORT), ("不想给", Problem.MISSING), ("12345678901", Problem.BAD_FORMAT)],
+    [
+        ("1381234", Problem.TOO_SHORT),
+        ("不想给", Problem.MISSING),
+        ("12345678901", Problem.BAD_FORMAT),
+    ],
 )
 def test_phone_problems(text: str, problem: Problem) -> None:
     assert parse_phone(text).problem is problem
@@ -112,7 +116,13 @@ def test_generic_complaint(text: str, generic: bool) -> None:
 
 @pytest.mark.parametrize(
     ("text", "refusal"),
-    [("没有", True), ("不方便", True), ("跳过", True), ("不想留电话", True), ("13812345678", False)],
+    [
+        ("没有", True),
+        ("不方便", True),
+        ("跳过", True),
+        ("不想留电话", True),
+        ("13812345678", False),
+    ],
 )
 def test_refusal(text: str, refusal: bool) -> None:
     assert is_refusal(text) is refusal

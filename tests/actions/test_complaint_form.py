@@ -101,9 +101,10 @@ async def test_category_button(make_tracker: TrackerFactory) -> None:
 
 
 async def test_off_topic_message_is_left_to_the_rules(make_tracker: TrackerFactory) -> None:
-    tracker = make_tracker("你们几点下班", intent="out_of_scope",
-                           slots={"complaint_description": "x", "complaint_category": "complain_other"},
-                           requested_slot="order_id")  # fmt: skip
+    filled = {"complaint_description": "x", "complaint_category": "complain_other"}
+    tracker = make_tracker(
+        "你们几点下班", intent="out_of_scope", slots=filled, requested_slot="order_id"
+    )
     slots, dispatcher = await run_form(tracker)
     assert "order_id" not in slots
     assert dispatcher.messages == []
@@ -121,8 +122,11 @@ async def test_invalid_order_id_twice_then_skipped(make_tracker: TrackerFactory)
     assert next_question(tracker, first) == "order_id"
     assert responses(dispatcher) == []  # the ask action says what was wrong
 
-    tracker = make_tracker("6789", requested_slot="order_id",
-                           slots={**FILLED, "order_id_failures": 1.0, "form_error": "order_id"})
+    tracker = make_tracker(
+        "6789",
+        requested_slot="order_id",
+        slots={**FILLED, "order_id_failures": 1.0, "form_error": "order_id"},
+    )
     second, dispatcher = await run_form(tracker)  # fmt: skip
     assert second["order_id"] == SKIPPED
     assert second["form_error"] is None

@@ -119,3 +119,14 @@ async def test_ask_actions_explain_a_rejected_answer(make_tracker: TrackerFactor
         await action.run(rejected, make_tracker("x", slots={"form_error": slot}), {})
         assert plain.messages[0]["response"] == f"utter_ask_{slot}"
         assert rejected.messages[0]["response"] == f"utter_invalid_{slot}"
+
+
+def test_read_back_names_the_category_once() -> None:
+    from actions.tickets import read_back
+    from bot.store.tickets import TicketDraft
+
+    draft = TicketDraft(
+        sender_id="s", channel="rest", category="complain_other", description="天天骚扰电话",
+        order_id=None, phone=None, desired_outcome="apology", idempotency_key="k",
+    )  # fmt: skip
+    assert read_back(draft) == "其他问题，「天天骚扰电话」；您希望：道歉或给个说法。"

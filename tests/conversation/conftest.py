@@ -36,9 +36,18 @@ def trained_model() -> Path:
     config = small_config(TEST_MODELS / "config.yml")
     result = subprocess.run(
         [
-            rasa_executable(), "train", "--config", str(config),
-            "--domain", str(PROJECT_ROOT / "domain.yml"), "--data", str(PROJECT_ROOT / "data"),
-            "--out", str(TEST_MODELS), "--fixed-model-name", "test-model",
+            rasa_executable(),
+            "train",
+            "--config",
+            str(config),
+            "--domain",
+            str(PROJECT_ROOT / "domain.yml"),
+            "--data",
+            str(PROJECT_ROOT / "data"),
+            "--out",
+            str(TEST_MODELS),
+            "--fixed-model-name",
+            "test-model",
         ],  # fmt: skip
         cwd=PROJECT_ROOT,
         env=child_env(),

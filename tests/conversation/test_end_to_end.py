@@ -88,7 +88,9 @@ def _wait_until_up(deployment: Deployment, action_port: int) -> None:
 
 
 @pytest.fixture(scope="module")
-def deployment(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+def deployment(
+    trained_model: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Deployment]:
     """The product running on free loopback ports with its own SQLite files and model."""
     root = tmp_path_factory.mktemp("deployment")
     models = root / "models"

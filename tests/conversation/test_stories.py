@@ -42,7 +42,7 @@ def _responses_sent_by_code() -> set[str]:
     for form in domain.get("forms", {}).values():
         used |= {f"utter_ask_{slot}" for slot in form["required_slots"]}
     for prefix in ("utter_invalid_", "utter_skip_", "utter_ask_"):
-        if f"f\"utter_{{'invalid' if" in code or "utter_skip_{slot}" in code:
+        if "f\"utter_{'invalid' if" in code or "utter_skip_{slot}" in code:
             used |= {name for name in domain["responses"] if name.startswith(prefix)}
     used.add("utter_default")  # Rasa's action_default_fallback sends it
     return used
