@@ -8,6 +8,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.deescalation import fresh_variant, last_bot_text
+from actions.emotion import is_upset
+
 
 class _AskAction(Action):
     """Asks for ``slot``; after a rejected answer, explains the expected shape instead."""
@@ -21,7 +24,17 @@ class _AskAction(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        """Send the question, or the specific re-ask if the last answer was rejected."""
+        """Send the question, or the specific re-ask if the last answer was rejected.
+
+        An upset customer hears a short word of understanding first (empathise before
+        asking), unless the bot has just acknowledged them.
+        """
+        intensity = float(tracker.get_slot("emotion_intensity") or 1)
+        if is_upset(tracker.get_slot("emotion"), intensity) and (
+            tracker.latest_action_name == "action_listen"
+        ):
+            avoid = last_bot_text(tracker)
+            dispatcher.utter_message(**fresh_variant("utter_empathy_short", domain, avoid))
         rejected = tracker.get_slot("form_error") == self.slot
         dispatcher.utter_message(response=f"utter_{'invalid' if rejected else 'ask'}_{self.slot}")
         return []

@@ -211,8 +211,13 @@ class ValidateComplaintForm(FormValidationAction):
         if parsed:
             return {slot: parsed, "form_error": None}
         intent, _ = _latest(tracker)
+        declined = intent == "deny" or is_refusal(text)
+        if not declined and not any(ch.isdigit() for ch in text):
+            # Not an attempt at the number (an upset remark, a question): ask again plainly,
+            # without counting it as a wrong answer.
+            return {slot: None, "form_error": None}
         failures = int(tracker.get_slot(failures_slot) or 0) + 1
-        if intent == "deny" or is_refusal(text) or failures >= MAX_FAILURES:
+        if declined or failures >= MAX_FAILURES:
             dispatcher.utter_message(response=f"utter_skip_{slot}")
             return {slot: SKIPPED, "form_error": None, failures_slot: float(failures)}
         return {slot: None, "form_error": slot, failures_slot: float(failures)}

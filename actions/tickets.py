@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.constants import FORM_SLOTS, SKIPPED
 from actions.db import get_sessionmaker
+from bot.priority import ticket_priority
 from bot.privacy import mask_phone
 from bot.sla import get_sla
 from bot.store.tickets import TicketDraft, create_ticket
@@ -55,6 +56,14 @@ def draft_from_tracker(tracker: Tracker) -> TicketDraft:
         phone=_optional(tracker.get_slot("phone")),
         desired_outcome=_optional(tracker.get_slot("desired_outcome")),
         idempotency_key=idempotency_key(tracker),
+        emotion=tracker.get_slot("peak_emotion"),
+        threat=bool(tracker.get_slot("threat")),
+        priority=ticket_priority(
+            tracker.get_slot("complaint_category"),
+            tracker.get_slot("peak_emotion"),
+            float(tracker.get_slot("peak_intensity") or 0),
+            bool(tracker.get_slot("threat")),
+        ),
     )
 
 
@@ -91,7 +100,7 @@ class ActionSubmitComplaint(Action):
                 ticket, created = await create_ticket(session, draft, now=now)
                 await session.commit()
                 number = ticket.number
-        except SQLAlchemyError:
+        except (SQLAlchemyError, ValueError):
             # The slots are kept, so nothing the customer said is lost; the message is calm.
             logger.exception("could not store the ticket for %s", draft.idempotency_key)
             dispatcher.utter_message(response="utter_ticket_failed")

@@ -32,6 +32,7 @@ class Service:
 
     name: str
     argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
     process: asyncio.subprocess.Process | None = field(default=None, repr=False)
 
 
@@ -115,10 +116,11 @@ def services(settings: Settings, endpoints: Path) -> list[Service]:
     """The three processes of the product, in start order."""
     rasa = rasa_executable()
     return [
+        # rasa-sdk has no --interface flag; it reads SANIC_HOST (default 0.0.0.0).
         Service("actions", [
             rasa, "run", "actions", "--actions", "actions",
             "--port", str(settings.action_port),
-        ]),
+        ], env={"SANIC_HOST": settings.bind_host}),
         Service("rasa", [
             rasa, "run", "--enable-api", "--auth-token", settings.rasa_token(),
             "--interface", settings.bind_host, "--port", str(settings.rasa_port),
@@ -138,6 +140,35 @@ async def _pipe(name: str, stream: asyncio.StreamReader | None) -> None:
     while line := await stream.readline():
         text = line.decode("utf-8", errors="replace").rstrip()
         print(f"[{name}] {mask_text(text)}", flush=True)
+
+
+async def _announce_when_ready(settings: Settings, timeout_s: float = 600) -> None:
+    """Print one line with the URLs once Rasa, the actions and the console all answer."""
+    import aiohttp
+
+    urls = [
+        f"http://127.0.0.1:{settings.rasa_port}/",
+        f"http://127.0.0.1:{settings.action_port}/health",
+        f"http://127.0.0.1:{settings.console_port}/health",
+    ]
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as client:
+        while urls and asyncio.get_running_loop().time() < deadline:
+            for url in list(urls):
+                try:
+                    async with client.get(url) as response:
+                        if response.status == 200:
+                            urls.remove(url)
+                except (aiohttp.ClientError, asyncio.TimeoutError):
+                    pass
+            await asyncio.sleep(1)
+    if not urls:
+        print(
+            f"[supervisor] ready: chat POST http://127.0.0.1:{settings.rasa_port}"
+            f"/webhooks/rest/webhook · console http://127.0.0.1:{settings.console_port}"
+            " · Ctrl-C stops all",
+            flush=True,
+        )
 
 
 async def _stop(service: Service) -> None:
@@ -169,7 +200,7 @@ async def supervise(group: Sequence[Service]) -> int:
         service.process = await asyncio.create_subprocess_exec(
             *service.argv,
             cwd=PROJECT_ROOT,
-            env=child_env(),
+            env={**child_env(), **service.env},
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
             start_new_session=True,
@@ -177,6 +208,7 @@ async def supervise(group: Sequence[Service]) -> int:
         pipes.append(asyncio.create_task(_pipe(service.name, service.process.stdout)))
         print(f"[supervisor] started {service.name} (pid {service.process.pid})", flush=True)
 
+    ready = asyncio.create_task(_announce_when_ready(get_settings()))
     waits = {asyncio.create_task(s.process.wait()): s for s in group if s.process is not None}
     stopper = asyncio.create_task(stop_requested.wait())
     done, _ = await asyncio.wait([stopper, *waits], return_when=asyncio.FIRST_COMPLETED)
@@ -192,6 +224,7 @@ async def supervise(group: Sequence[Service]) -> int:
     for service in reversed(group):
         await _stop(service)
     stopper.cancel()
+    ready.cancel()
     await asyncio.gather(*pipes, return_exceptions=True)
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.remove_signal_handler(sig)

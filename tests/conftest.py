@@ -29,6 +29,9 @@ from bot.store.db import make_engine, make_sessionmaker
 from bot.store.migrate import upgrade
 from bot.store.models import metadata
 
+# The session-wide trained model used by the NLU and conversation tests.
+pytest_plugins = ["tests.fixtures.model"]
+
 T = TypeVar("T")
 
 POSTGRES_ENV = "TEST_POSTGRES_URL"

@@ -14,10 +14,12 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    Float,
     Integer,
     MetaData,
     String,
     Text,
+    UniqueConstraint,
     false,
 )
 from sqlalchemy.orm import declarative_base
@@ -38,6 +40,13 @@ Base: Any = declarative_base(metadata=metadata)
 
 #: Every status a ticket can have, in lifecycle order.
 TICKET_STATUSES = ("open", "handed_off", "in_progress", "resolved", "closed", "cancelled")
+
+#: Where a message in the trainer's inbox came from: the tracker store (the NLU was unsure)
+#: or a staff agent who flagged a misunderstood message in the console.
+NLU_LABEL_SOURCES = ("tracker", "agent_flag")
+
+#: Emotion labels (DESIGN.md §5, §6).
+EMOTIONS = ("anger", "anxiety", "sadness", "neutral", "positive")
 
 #: Priorities run from 1 (most urgent) to 5 (least urgent).
 PRIORITY_MIN, PRIORITY_MAX, PRIORITY_DEFAULT = 1, 5, 3
@@ -154,3 +163,61 @@ class ApiToken(Base):
     revoked = Column(
         Boolean(create_constraint=False), nullable=False, default=False, server_default=false()
     )
+
+
+class NluLabel(Base):
+    """A real customer message in the trainer's inbox, and the trainer's label for it.
+
+    Attributes:
+        source: One of ``NLU_LABEL_SOURCES``.
+        sender_id: Rasa conversation id the message belongs to.
+        event_id: Id of the message's event in the tracker store; unique per source, which
+            makes syncing from the tracker store idempotent. May be empty for agent flags
+            raised from a transcript that does not carry tracker store ids.
+        message_id: Rasa's id of the message, if known.
+        message_at: When the customer sent the message.
+        text: The message as typed (personal data is masked on display and export).
+        predicted_intent: The NLU's best guess (before any ``nlu_fallback``).
+        confidence: Confidence of ``predicted_intent``.
+        label_intent: The intent the trainer chose; empty while unlabelled.
+        label_emotion: The emotion the trainer chose (one of ``EMOTIONS``), optional.
+        labelled_by: Who labelled it.
+        labelled_at: When it was labelled.
+        exported_at: When it was written to the NLU training data; empty until then.
+        created_at: When it entered the inbox.
+    """
+
+    __tablename__ = "nlu_labels"
+
+    id = Column(Integer, primary_key=True)
+    source = Column(String(16), nullable=False)
+    sender_id = Column(String(255), nullable=False, index=True)
+    event_id = Column(Integer, nullable=True)
+    message_id = Column(String(255), nullable=True)
+    message_at = Column(UTCDateTime(), nullable=True, index=True)
+    text = Column(Text, nullable=False)
+    predicted_intent = Column(String(128), nullable=True)
+    confidence = Column(Float, nullable=True)
+    label_intent = Column(String(128), nullable=True)
+    label_emotion = Column(String(16), nullable=True)
+    labelled_by = Column(String(128), nullable=True)
+    labelled_at = Column(UTCDateTime(), nullable=True)
+    exported_at = Column(UTCDateTime(), nullable=True)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("source", "event_id", name="uq_nlu_labels_source_event_id"),
+        CheckConstraint(
+            "source IN ({})".format(", ".join(f"'{s}'" for s in NLU_LABEL_SOURCES)),
+            name="source",
+        ),
+        CheckConstraint(
+            "label_emotion IS NULL OR label_emotion IN ({})".format(
+                ", ".join(f"'{e}'" for e in EMOTIONS)
+            ),
+            name="label_emotion",
+        ),
+    )
+
+    def __repr__(self) -> str:
+        return f"<NluLabel {self.id} {self.predicted_intent}->{self.label_intent}>"

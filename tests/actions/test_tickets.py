@@ -130,3 +130,13 @@ def test_read_back_names_the_category_once() -> None:
         order_id=None, phone=None, desired_outcome="apology", idempotency_key="k",
     )  # fmt: skip
     assert read_back(draft) == "其他问题，「天天骚扰电话」；您希望：道歉或给个说法。"
+
+
+async def test_peak_emotion_and_threat_raise_priority(
+    tickets_db: str, make_tracker: TrackerFactory
+) -> None:
+    slots = {**SLOTS, "peak_emotion": "anger", "peak_intensity": 3.0, "threat": True}
+    await submit(make_tracker("退款", slots=slots, events=FORM_STARTED))
+    async with get_sessionmaker()() as session:
+        ticket = (await session.execute(select(Ticket))).scalar_one()
+    assert (ticket.emotion, ticket.threat, ticket.priority) == ("anger", True, 1)

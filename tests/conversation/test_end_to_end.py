@@ -147,6 +147,7 @@ def test_whole_complaint_makes_exactly_one_ticket(deployment: Deployment) -> Non
     outcome_question = deployment.say(sender, "13812345678")
     buttons = [b for m in outcome_question for b in m.get("buttons", [])]  # type: ignore[union-attr]
     assert {b["title"] for b in buttons} >= {"退款", "换货"}
+    assert '/inform{"desired_outcome": "refund"}' in {b["payload"] for b in buttons}
 
     confirmation = texts(deployment.say(sender, "退款"))
     assert "TS" in confirmation and "我已记录" in confirmation
@@ -172,6 +173,13 @@ def test_whole_complaint_makes_exactly_one_ticket(deployment: Deployment) -> Non
     )
     assert detail.status_code == 200 and detail.json()["number"] == ticket["number"]
     assert requests.get(f"{deployment.console}/api/tickets", timeout=10).status_code == 401
+
+
+def test_supervisor_announces_readiness(deployment: Deployment) -> None:
+    deadline = time.monotonic() + 30
+    while "[supervisor] ready" not in deployment.log.read_text(errors="replace"):
+        assert time.monotonic() < deadline, deployment.log.read_text()[-2000:]
+        time.sleep(0.5)
 
 
 def test_ctrl_c_stops_all_three(deployment: Deployment) -> None:

@@ -9,9 +9,21 @@ from sqlalchemy import create_engine, inspect
 from sqlalchemy.pool import NullPool
 
 from bot.store.db import needs_async_engine, sync_url
-from bot.store.migrate import current_revision, downgrade, upgrade
+from bot.store.migrate import alembic_config, current_revision, downgrade, upgrade
 
-TABLES = {"tickets", "ticket_counters", "api_tokens", "alembic_version"}
+TABLES = {"tickets", "ticket_counters", "api_tokens", "nlu_labels", "alembic_version"}
+
+
+def head_revision() -> str:
+    """The newest revision in bot/store/migrations/versions (one head, no branches)."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None
+    return head
+
+
+HEAD = head_revision()
 
 
 def table_names(url: str) -> set[str]:
@@ -26,9 +38,9 @@ def test_upgrade_twice(database_url: str) -> None:
     assert current_revision(database_url) is None
     upgrade(database_url)
     assert TABLES <= table_names(database_url)
-    assert current_revision(database_url) == "0001"
+    assert current_revision(database_url) == HEAD
     upgrade(database_url)
-    assert current_revision(database_url) == "0001"
+    assert current_revision(database_url) == HEAD
 
 
 def test_upgrade_creates_sqlite_folder(tmp_path: Path) -> None:
@@ -49,7 +61,17 @@ def test_downgrade_to_base_drops_tables(database_url: str) -> None:
     assert table_names(database_url) & TABLES <= {"alembic_version"}
     assert current_revision(database_url) is None
     upgrade(database_url)
+    assert current_revision(database_url) == HEAD
+
+
+def test_downgrade_one_step_drops_nlu_labels(database_url: str) -> None:
+    upgrade(database_url)
+    downgrade(database_url, "0001")
+    names = table_names(database_url)
+    assert "nlu_labels" not in names and "tickets" in names
     assert current_revision(database_url) == "0001"
+    upgrade(database_url)
+    assert "nlu_labels" in table_names(database_url)
 
 
 def test_schema_matches_models(migrated_url: str) -> None:
@@ -81,4 +103,4 @@ def test_postgres_without_psycopg2_goes_through_asyncpg(
     assert needs_async_engine(url)
     upgrade(url)
     upgrade(url)
-    assert current_revision(url) == "0001"
+    assert current_revision(url) == HEAD

@@ -1,0 +1,260 @@
+"""The emotion model itself, independent of Rasa: fit, predict, save, load.
+
+Character 1–3-gram TF-IDF on normalised text plus the lexicon's dense cues
+(``bot.nlu.emotion_lexicon.features``) feed a multinomial logistic regression. Intensity is a
+rule — ``intensity_score`` cut at two thresholds calibrated on the hand-labelled service
+phrases — and escalation threats come from ``bot.nlu.threat``. ``bot.nlu.emotion`` wraps this
+class as a Rasa component; ``bot.nlu.emotion_data --evaluate`` trains it directly.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.nlu.emotion_lexicon import (
+    EMOTIONS,
+    Lexicon,
+    clean_text,
+    features,
+    intensity_score,
+    level,
+)
+from bot.nlu.normalize import normalize
+from bot.nlu.threat import ThreatDetector
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_THRESHOLDS = (0.45, 1.0)
+# Files inside a persisted model folder.
+VECTORIZER_FILE = "vectorizer.skops"
+CLASSIFIER_FILE = "classifier.skops"
+META_FILE = "emotion.json"
+# The only non-sklearn type inside the vectorizer (its IDF diagonal); anything else is refused.
+TRUSTED_TYPES = ["scipy.sparse._csr.csr_matrix"]
+
+
+@dataclass(frozen=True)
+class EmotionPrediction:
+    """What the component adds to a message."""
+
+    name: str
+    confidence: float
+    intensity: int
+    escalation_threat: bool
+
+    def as_output(self) -> dict[str, Any]:
+        """The ``emotion`` object of ``/model/parse`` (DESIGN §5)."""
+        return {"name": self.name, "confidence": self.confidence, "intensity": self.intensity}
+
+
+NEUTRAL = EmotionPrediction("neutral", 1.0, 1, False)
+
+
+class EmotionModel:
+    """Trainable emotion classifier with rule-based intensity and threat detection.
+
+    Args:
+        config: the component's config (see ``EmotionClassifier.get_default_config``).
+        lexicon: the merged word lists.
+    """
+
+    def __init__(self, config: Mapping[str, Any], lexicon: Lexicon) -> None:
+        self.config = dict(config)
+        self.lexicon = lexicon
+        self.threats = ThreatDetector(self.config.get("threat_keywords") or ())
+        self.vectorizer: Any = None
+        self.classifier: Any = None
+        self.thresholds: tuple[float, float] = tuple(  # type: ignore[assignment]
+            self.config.get("intensity_thresholds") or DEFAULT_THRESHOLDS
+        )
+
+    # --- features -------------------------------------------------------------------------
+
+    def _matrix(self, texts: Sequence[str], fit: bool = False) -> Any:
+        import numpy as np
+        from scipy.sparse import csr_matrix, hstack
+
+        normalised = [normalize(t) for t in texts]
+        chars = (
+            self.vectorizer.fit_transform(normalised)
+            if fit
+            else self.vectorizer.transform(normalised)
+        )
+        dense = [
+            features(self.lexicon.analyse(t), self.threats.detect(t).threat) for t in texts
+        ]
+        weight = float(self.config["lexicon_weight"])
+        lexical = csr_matrix(np.asarray(dense, dtype=np.float64) * weight)
+        return hstack([chars, lexical], format="csr")
+
+    # --- training -------------------------------------------------------------------------
+
+    def fit(self, examples: Sequence[Mapping[str, Any]]) -> EmotionModel:
+        """Fit on ``{"text", "emotion", "intensity", "source"}`` rows (see data/emotion)."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        rows = [r for r in examples if r.get("text") and r.get("emotion") in EMOTIONS]
+        rows = subsample(rows, self.config.get("max_examples"), self.config["random_seed"])
+        if len({r["emotion"] for r in rows}) < 2:
+            raise ValueError("emotion training data needs at least two emotions")
+        texts = [clean_text(r["text"]) for r in rows]
+        service_weight = float(self.config["service_weight"])
+        weights = [service_weight if r.get("source") == "service" else 1.0 for r in rows]
+        low, high = self.config["ngram_range"]
+        self.vectorizer = TfidfVectorizer(
+            analyzer="char",
+            ngram_range=(int(low), int(high)),
+            min_df=int(self.config["min_df"]),
+            max_features=self.config["max_features"],
+            sublinear_tf=True,
+            lowercase=True,
+        )
+        matrix = self._matrix(texts, fit=True)
+        self.classifier = LogisticRegression(
+            C=float(self.config["C"]),
+            class_weight="balanced",
+            max_iter=int(self.config["max_iter"]),
+            tol=float(self.config["tol"]),
+            multi_class="multinomial",
+            solver=self.config["solver"],
+            random_state=self.config["random_seed"],
+        )
+        self.classifier.fit(matrix, [r["emotion"] for r in rows], sample_weight=weights)
+        if not self.config.get("intensity_thresholds"):
+            self.thresholds = self.calibrate(rows)
+        logger.info(
+            "Emotion model trained on %d examples %s; intensity thresholds %s",
+            len(rows),
+            dict(Counter(r["emotion"] for r in rows)),
+            self.thresholds,
+        )
+        return self
+
+    def calibrate(self, rows: Sequence[Mapping[str, Any]]) -> tuple[float, float]:
+        """Pick the two cut points that best reproduce the hand-labelled intensities.
+
+        Only rows with an intensity and a non-neutral emotion count (the Weibo corpora have no
+        intensity). Ties go to the cut points nearest the defaults, so that a small or
+        lopsided set cannot drag them somewhere odd.
+        """
+        labelled = [
+            (self._score(r["text"], r["emotion"]), int(r["intensity"]))
+            for r in rows
+            if r.get("intensity") and r["emotion"] != "neutral"
+        ]
+        if len(labelled) < 30:
+            return DEFAULT_THRESHOLDS
+        grid = [round(0.2 + 0.05 * i, 2) for i in range(33)]
+        best, best_key = DEFAULT_THRESHOLDS, (-1.0, 0.0)
+        for low in grid:
+            for high in grid:
+                if high <= low + 0.2:
+                    continue
+                hits = sum(level(s, (low, high)) == gold for s, gold in labelled)
+                distance = abs(low - DEFAULT_THRESHOLDS[0]) + abs(high - DEFAULT_THRESHOLDS[1])
+                key = (hits / len(labelled), -distance)
+                if key > best_key:
+                    best, best_key = (low, high), key
+        logger.info("Intensity calibration: %.2f agreement at %s", best_key[0], best)
+        return best
+
+    def _score(self, text: str, label: str) -> float:
+        text = clean_text(text)
+        analysis = self.lexicon.analyse(text)
+        return intensity_score(analysis, label, self.threats.detect(text).threat)
+
+    # --- prediction -----------------------------------------------------------------------
+
+    def predict(self, texts: Sequence[str]) -> list[EmotionPrediction]:
+        """Emotion, confidence, intensity and threat per text; neutral for what it can't read."""
+        cleaned = [clean_text(t) for t in texts]
+        if self.classifier is None or not cleaned:
+            return [NEUTRAL for _ in cleaned]
+        probabilities = self.classifier.predict_proba(self._matrix(cleaned))
+        classes = list(self.classifier.classes_)
+        out = []
+        for text, row in zip(cleaned, probabilities):
+            best = int(row.argmax())
+            name, confidence = str(classes[best]), float(row[best])
+            threat = self.threats.detect(text)
+            analysis = self.lexicon.analyse(text)
+            if threat.threat and not threat.asking and name in ("neutral", "positive"):
+                # 「再不处理我就打12315」 is anger even when it is worded calmly (DESIGN §6).
+                name, confidence = "anger", float(row[classes.index("anger")])
+            if not normalize(text).strip() and not any(analysis.emoji.values()):
+                out.append(NEUTRAL)
+                continue
+            intensity = 1
+            if name != "neutral":
+                intensity = level(intensity_score(analysis, name, threat.threat), self.thresholds)
+                if threat.threat and not threat.asking and name == "anger":
+                    intensity = max(intensity, 2)
+            out.append(EmotionPrediction(name, round(confidence, 4), intensity, threat.threat))
+        return out
+
+    # --- persistence ----------------------------------------------------------------------
+
+    def save(self, folder: Path) -> None:
+        """Write vectorizer and classifier (skops) and lexicon + thresholds (JSON)."""
+        import skops.io as sio
+
+        folder.mkdir(parents=True, exist_ok=True)
+        sio.dump(self.vectorizer, folder / VECTORIZER_FILE)
+        sio.dump(self.classifier, folder / CLASSIFIER_FILE)
+        meta = {
+            "version": 1,
+            "thresholds": list(self.thresholds),
+            "lexicon": self.lexicon.to_dict(),
+            "threat_keywords": list(self.config.get("threat_keywords") or ()),
+            "lexicon_weight": self.config["lexicon_weight"],
+        }
+        (folder / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path, config: Mapping[str, Any]) -> EmotionModel:
+        """Inverse of ``save``; refuses files holding types other than sklearn's and a CSR."""
+        import skops.io as sio
+
+        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+        trained = {
+            **config,
+            "threat_keywords": meta["threat_keywords"],
+            "lexicon_weight": meta["lexicon_weight"],
+        }
+        model = cls(trained, Lexicon.from_dict(meta["lexicon"]))
+        model.thresholds = (float(meta["thresholds"][0]), float(meta["thresholds"][1]))
+        for attribute, name in (("vectorizer", VECTORIZER_FILE), ("classifier", CLASSIFIER_FILE)):
+            path = folder / name
+            untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in TRUSTED_TYPES]
+            if untrusted:
+                raise ValueError(f"{path} holds untrusted types {untrusted}")
+            setattr(model, attribute, sio.load(path, trusted=TRUSTED_TYPES))
+        return model
+
+
+def subsample(
+    rows: Sequence[Mapping[str, Any]], limit: int | None, seed: int
+) -> list[Mapping[str, Any]]:
+    """At most ``limit`` rows: every service phrase, corpus rows stratified by emotion."""
+    if not limit or len(rows) <= limit:
+        return list(rows)
+    service = [r for r in rows if r.get("source") == "service"]
+    corpus = [r for r in rows if r.get("source") != "service"]
+    budget = max(limit - len(service), 0)
+    by_label: dict[str, list[Mapping[str, Any]]] = {}
+    for row in corpus:
+        by_label.setdefault(row["emotion"], []).append(row)
+    rng = random.Random(seed)
+    kept: list[Mapping[str, Any]] = []
+    for group in by_label.values():
+        share = round(budget * len(group) / max(len(corpus), 1))
+        kept += rng.sample(group, min(share, len(group)))
+    return service + kept

@@ -1,0 +1,277 @@
+"""Held-out evaluation of the NLU pipeline against Rasa's stock Chinese pipeline.
+
+`make evaluate` splits the project's NLU data once (stratified by intent, fixed seed), trains
+both pipelines on the same 80 %, parses the same 20 % and the hand-written hard cases in
+``tests/nlu/hard_cases.yml`` with each, and writes per-pipeline reports to ``reports/nlu/``:
+per-intent precision/recall/F1, a confusion-matrix PNG, the most-confused pairs and every
+misclassified example — then prints both pipelines side by side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import subprocess
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.settings import PROJECT_ROOT
+
+COMPLAINT_PREFIX = "complain_"
+SEED = 42
+HARD_CASES = PROJECT_ROOT / "tests" / "nlu" / "hard_cases.yml"
+
+
+@dataclass
+class Prediction:
+    """One parsed example."""
+
+    text: str
+    gold: str
+    predicted: str
+    confidence: float
+    register: str = ""
+
+
+@dataclass
+class PipelineResult:
+    """What one pipeline scored."""
+
+    name: str
+    predictions: list[Prediction]
+    hard_cases: list[Prediction]
+    latencies_ms: list[float]
+    train_seconds: float
+    report: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def complaint_macro_f1(self) -> float:
+        """Macro-F1 over the seven complaint categories: the figure the product is judged on."""
+        scores = [v["f1-score"] for k, v in self.report.items() if k.startswith(COMPLAINT_PREFIX)]
+        return statistics.fmean(scores) if scores else 0.0
+
+    @property
+    def hard_case_pass_rate(self) -> float:
+        """Share of hard cases whose intent was predicted right."""
+        if not self.hard_cases:
+            return 0.0
+        return sum(p.gold == p.predicted for p in self.hard_cases) / len(self.hard_cases)
+
+
+def stock_config() -> dict[str, Any]:
+    """Rasa's stock Chinese pipeline: JiebaTokenizer + CountVectors + DIET with defaults.
+
+    Only DIET's epoch count is set to the project's, so the comparison is about the
+    pipeline, not about training longer.
+    """
+    project = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8"))
+    epochs = next(c["epochs"] for c in project["pipeline"] if c["name"] == "DIETClassifier")
+    return {
+        "recipe": "default.v1",
+        "language": "zh",
+        "pipeline": [
+            {"name": "JiebaTokenizer"},
+            {"name": "CountVectorsFeaturizer"},
+            {"name": "DIETClassifier", "epochs": epochs, "random_seed": SEED},
+        ],
+        "policies": [],
+    }
+
+
+def split_data(out: Path, test_fraction: float = 0.2) -> tuple[Path, Path]:
+    """Write a stratified train/test split of ``data/nlu`` as Rasa YAML."""
+    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
+    from rasa.shared.nlu.training_data.loading import load_data
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+    from sklearn.model_selection import train_test_split
+
+    data = load_data(str(PROJECT_ROOT / "data" / "nlu"))
+    examples = list(data.intent_examples)
+    labels = [example.get("intent") for example in examples]
+    train, test = train_test_split(
+        examples, test_size=test_fraction, stratify=labels, random_state=SEED
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, part in (("train", train), ("test", test)):
+        subset = TrainingData(
+            training_examples=part,
+            entity_synonyms=data.entity_synonyms,
+            regex_features=data.regex_features,
+            lookup_tables=data.lookup_tables,
+        )
+        path = out / f"{name}.yml"
+        path.write_text(RasaYAMLWriter().dumps(subset), encoding="utf-8")
+        paths.append(path)
+    return paths[0], paths[1]
+
+
+def train_nlu(config: Path, nlu: Path, out: Path, name: str, env: dict[str, str]) -> float:
+    """Train an NLU-only model with ``rasa train nlu``; return the wall time in seconds."""
+    from bot.runner import rasa_executable
+
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            rasa_executable(),
+            "train",
+            "nlu",
+            "--config",
+            str(config),
+            "--nlu",
+            str(nlu),
+            "--out",
+            str(out),
+            "--fixed-model-name",
+            name,
+        ],  # fmt: skip
+        cwd=PROJECT_ROOT,
+        env=env,
+        check=True,
+    )
+    return time.perf_counter() - started
+
+
+async def parse_all(
+    model: Path, cases: list[tuple[str, str, str]]
+) -> tuple[list[Prediction], list[float]]:
+    """Parse ``(text, gold, register)`` cases with a loaded model, timing each parse."""
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+    predictions, latencies = [], []
+    for text, gold, register in cases:
+        started = time.perf_counter()
+        parsed = await agent.parse_message(text)
+        latencies.append((time.perf_counter() - started) * 1000)
+        intent = parsed.get("intent") or {}
+        name = intent.get("name") or ""
+        if name == "nlu_fallback":  # score the classifier, not the threshold
+            ranking = parsed.get("intent_ranking") or []
+            name = next((r["name"] for r in ranking if r["name"] != "nlu_fallback"), name)
+        predictions.append(
+            Prediction(text, gold, name, float(intent.get("confidence") or 0), register)
+        )
+    return predictions, latencies
+
+
+def load_cases(path: Path) -> list[tuple[str, str, str]]:
+    """Read ``(text, intent, register)`` from Rasa YAML test data or the hard-cases file."""
+    if path == HARD_CASES:
+        if not path.exists():
+            return []
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return [(c["text"], c["intent"], c.get("register", "")) for c in raw.get("cases", [])]
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    return [(e.get("text"), e.get("intent"), "") for e in load_data(str(path)).intent_examples]
+
+
+def write_report(result: PipelineResult, out: Path) -> None:
+    """Per-intent scores, confusion matrix PNG, confused pairs and errors for one pipeline."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import ConfusionMatrixDisplay, classification_report
+
+    out.mkdir(parents=True, exist_ok=True)
+    gold = [p.gold for p in result.predictions]
+    predicted = [p.predicted for p in result.predictions]
+    labels = sorted(set(gold) | set(predicted))
+    result.report = classification_report(
+        gold, predicted, labels=labels, output_dict=True, zero_division=0
+    )
+    (out / "intent_report.json").write_text(
+        json.dumps(result.report, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    figure, axes = plt.subplots(figsize=(12, 10))
+    ConfusionMatrixDisplay.from_predictions(
+        gold, predicted, labels=labels, ax=axes, xticks_rotation=90, colorbar=False
+    )
+    axes.set_title(f"{result.name}: intent confusion (held-out split)")
+    figure.tight_layout()
+    figure.savefig(out / "confusion_matrix.png", dpi=110)
+    plt.close(figure)
+    pairs = Counter((p.gold, p.predicted) for p in result.predictions if p.gold != p.predicted)
+    errors = [
+        {"text": p.text, "gold": p.gold, "predicted": p.predicted, "confidence": p.confidence}
+        for p in [*result.predictions, *result.hard_cases]
+        if p.gold != p.predicted
+    ]
+    (out / "confused_pairs.json").write_text(
+        json.dumps(
+            [{"gold": g, "predicted": pr, "count": n} for (g, pr), n in pairs.most_common(15)],
+            ensure_ascii=False,
+            indent=2,
+        ),  # fmt: skip
+        encoding="utf-8",
+    )
+    (out / "errors.json").write_text(
+        json.dumps(errors, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The ``q``-th percentile (0–100) by nearest rank."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
+
+
+def summary_table(results: list[PipelineResult]) -> str:
+    """The side-by-side comparison printed at the end of `make evaluate`."""
+    rows = [
+        ("complaint macro-F1 (held-out)", lambda r: f"{r.complaint_macro_f1:.3f}"),
+        ("all-intent macro-F1", lambda r: f"{r.report.get('macro avg', {})['f1-score']:.3f}"),
+        ("accuracy", lambda r: f"{r.report.get('accuracy', 0):.3f}"),
+        ("hard cases passed", lambda r: f"{sum(p.gold == p.predicted for p in r.hard_cases)}"
+                                        f"/{len(r.hard_cases)} ({r.hard_case_pass_rate:.0%})"),
+        ("parse p50 / p95 (ms)", lambda r: f"{percentile(r.latencies_ms, 50):.1f} / "
+                                           f"{percentile(r.latencies_ms, 95):.1f}"),
+        ("training time (s)", lambda r: f"{r.train_seconds:.0f}"),
+    ]  # fmt: skip
+    width = 32
+    lines = [f"{'':{width}}" + "".join(f"{r.name:>20}" for r in results)]
+    for label, cell in rows:
+        lines.append(f"{label:{width}}" + "".join(f"{cell(r):>20}" for r in results))
+    return "\n".join(lines)
+
+
+def register_breakdown(result: PipelineResult) -> str:
+    """Hard-case pass rate per register (Traditional, typos, emoji …)."""
+    totals: Counter[str] = Counter(p.register for p in result.hard_cases)
+    passed: Counter[str] = Counter(p.register for p in result.hard_cases if p.gold == p.predicted)
+    return ", ".join(f"{reg} {passed[reg]}/{n}" for reg, n in sorted(totals.items()))
+
+
+def evaluate(out: Path, env: dict[str, str]) -> list[PipelineResult]:
+    """Run the whole comparison and write ``out``; return both pipelines' results."""
+    train, test = split_data(out / "split")
+    stock = out / "stock_config.yml"
+    stock.write_text(yaml.safe_dump(stock_config()), encoding="utf-8")
+    models = out / "models"
+    results = []
+    for name, config in (("project", PROJECT_ROOT / "config.yml"), ("rasa-stock", stock)):
+        seconds = train_nlu(config, train, models, name, env)
+        model = models / f"{name}.tar.gz"
+        predictions, latencies = asyncio.run(parse_all(model, load_cases(test)))
+        hard, _ = asyncio.run(parse_all(model, load_cases(HARD_CASES)))
+        result = PipelineResult(name, predictions, hard, latencies, seconds)
+        write_report(result, out / name)
+        results.append(result)
+    summary = summary_table(results)
+    breakdown = "\n".join(f"{r.name}: {register_breakdown(r)}" for r in results)
+    (out / "summary.md").write_text(
+        f"# NLU evaluation\n\n```\n{summary}\n```\n\nHard cases by register:\n\n"
+        f"```\n{breakdown}\n```\n",
+        encoding="utf-8",
+    )
+    return results

@@ -1,0 +1,133 @@
+"""The de-escalation policy on real trackers built from Rasa events."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.policies.deescalation import DeescalationPolicy
+from bot.settings import PROJECT_ROOT
+
+DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+
+
+@pytest.fixture
+def policy(tmp_path: Path) -> DeescalationPolicy:
+    return DeescalationPolicy.create(
+        DeescalationPolicy.get_default_config(),
+        LocalModelStorage(tmp_path),
+        Resource("deescalation"),
+        ExecutionContext(GraphSchema({}), "test"),
+    )
+
+
+def user(intent: str, text: str = "…", **slots: Any) -> list[Event]:
+    events: list[Event] = [
+        ActionExecuted(ACTION_LISTEN_NAME),
+        UserUttered(text, {"name": intent, "confidence": 0.9}),
+    ]
+    return events + [SlotSet(k, v) for k, v in slots.items()]
+
+
+def predict(policy: DeescalationPolicy, events: list[Event]) -> str | None:
+    tracker = DialogueStateTracker.from_events("s", events, slots=DOMAIN.slots)
+    prediction = policy.predict_action_probabilities(tracker, DOMAIN)
+    if max(prediction.probabilities) == 0:
+        return None
+    assert prediction.is_no_user_prediction
+    return DOMAIN.action_names_or_texts[prediction.max_confidence_index]
+
+
+ANGRY3 = {"emotion": "anger", "emotion_intensity": 3.0, "upset_turns": 1.0}
+
+
+def test_calm_complaint_is_left_to_the_rules(policy: DeescalationPolicy) -> None:
+    assert predict(policy, user("complain_quality", emotion="neutral")) is None
+
+
+def test_strong_anger_is_acknowledged_then_listened_to(policy: DeescalationPolicy) -> None:
+    events = user("complain_delivery", **ANGRY3)
+    assert predict(policy, events) == "action_acknowledge"
+    events.append(ActionExecuted("action_acknowledge"))
+    assert predict(policy, events) == ACTION_LISTEN_NAME
+
+
+def test_clear_anger_gets_empathy_but_the_form_still_asks(policy: DeescalationPolicy) -> None:
+    events = user("complain_delivery", emotion="anger", emotion_intensity=2.0, upset_turns=1.0)
+    assert predict(policy, events) is None  # the rule acknowledges and starts the form
+    events.append(ActionExecuted("action_acknowledge"))
+    assert predict(policy, events) is None
+
+
+@pytest.mark.parametrize("threshold", [2, 3])
+def test_offer_after_n_upset_turns(tmp_path: Path, threshold: int) -> None:
+    config = {**DeescalationPolicy.get_default_config(), "upset_turns_before_offer": threshold}
+    policy = DeescalationPolicy.create(
+        config, LocalModelStorage(tmp_path), Resource("p"), ExecutionContext(GraphSchema({}), "t")
+    )
+    upset = {"emotion": "anger", "emotion_intensity": 2.0}
+    events = user("complain_quality", **upset, upset_turns=float(threshold - 1))
+    assert predict(policy, events) is None
+    events = user("complain_quality", **upset, upset_turns=float(threshold))
+    assert predict(policy, events) == "action_offer_handoff"
+
+
+def test_offer_is_made_once(policy: DeescalationPolicy) -> None:
+    events = user("complain_quality", emotion="anger", emotion_intensity=2.0, upset_turns=4.0,
+                  handoff_offered=True)  # fmt: skip
+    assert predict(policy, events) is None
+
+
+@pytest.mark.parametrize(("answer", "expected"), [("affirm", "action_handoff"),
+                                                  ("request_human", "action_handoff"),
+                                                  ("deny", "utter_continue_after_offer")])  # fmt: skip
+def test_answer_to_the_offer(policy: DeescalationPolicy, answer: str, expected: str) -> None:
+    events = [*user("complain_quality"), ActionExecuted("action_offer_handoff"), *user(answer)]
+    assert predict(policy, events) == expected
+
+
+def test_declined_offer_returns_to_the_form(policy: DeescalationPolicy) -> None:
+    events = [
+        *user("complain_quality"),
+        ActionExecuted("complaint_form"),
+        ActiveLoop("complaint_form"),
+        ActionExecuted("action_offer_handoff"),
+        *user("deny"),
+        ActionExecuted("utter_continue_after_offer"),
+    ]
+    assert predict(policy, events) == "complaint_form"
+
+
+def test_threat_hands_off_at_once(policy: DeescalationPolicy) -> None:
+    assert predict(policy, user("complain_refund", threat=True)) == "action_handoff"
+
+
+def test_old_threat_does_not_hand_off_again(policy: DeescalationPolicy) -> None:
+    events = [*user("complain_refund", threat=True), ActionExecuted("action_handoff"),
+              *user("inform")]  # fmt: skip
+    assert predict(policy, events) is None
+
+
+def test_repeated_fallbacks_offer_a_person(policy: DeescalationPolicy) -> None:
+    one = user("nlu_fallback")
+    assert predict(policy, one) is None
+    two = [*one, ActionExecuted("utter_please_rephrase"), *user("nlu_fallback")]
+    assert predict(policy, two) == "action_offer_handoff"
+
+
+def test_calm_answer_after_venting_starts_the_form(policy: DeescalationPolicy) -> None:
+    events = [
+        *user("complain_delivery", complaint_description="气死了", **ANGRY3),
+        ActionExecuted("action_acknowledge"),
+        *user("inform", emotion="neutral", emotion_intensity=1.0, upset_turns=0.0),
+    ]
+    assert predict(policy, events) == "complaint_form"
