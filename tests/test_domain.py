@@ -16,9 +16,14 @@ ACTION_VARIABLES = {"ticket_number", "summary", "hours", "status_text", "due_tex
 # DESIGN.md §2: never tell a customer to calm down, never argue or blame them.
 FORBIDDEN = ("冷静", "您别激动", "不要激动", "是您自己", "您搞错了", "这不是我们的")
 FIXED_INTENTS = {
-    "complain_quality", "complain_delivery", "complain_billing", "complain_refund",
-    "complain_service", "complain_promise", "complain_other",
-}  # fmt: skip
+    "complain_quality",
+    "complain_delivery",
+    "complain_billing",
+    "complain_refund",
+    "complain_service",
+    "complain_promise",
+    "complain_other",
+}
 
 
 def all_texts() -> list[tuple[str, str]]:
@@ -46,9 +51,11 @@ def test_every_response_has_variants_or_is_a_fixed_prompt() -> None:
     single = [n for n, v in DOMAIN["responses"].items() if len(v) < 2]
     # Prompts with buttons and the apology for a storage error are deliberately fixed.
     assert set(single) <= {
-        "utter_ask_complaint_category", "utter_ask_desired_outcome",
-        "utter_ticket_failed", "utter_default",
-    }, single  # fmt: skip
+        "utter_ask_complaint_category",
+        "utter_ask_desired_outcome",
+        "utter_ticket_failed",
+        "utter_default",
+    }, single
 
 
 def test_intent_names_are_fixed() -> None:

@@ -29,16 +29,25 @@ def test_sqlite_tracker_store() -> None:
 def test_postgres_tracker_store() -> None:
     config = tracker_store_config("postgresql://rasa:secret@db.internal:5433/tracker")
     assert config == {
-        "type": "SQL", "dialect": "postgresql", "url": "db.internal", "db": "tracker",
-        "port": 5433, "username": "rasa", "password": "secret",
-    }  # fmt: skip
+        "type": "SQL",
+        "dialect": "postgresql",
+        "url": "db.internal",
+        "db": "tracker",
+        "port": 5433,
+        "username": "rasa",
+        "password": "secret",
+    }
 
 
 def test_lock_store() -> None:
     assert lock_store_config("") == {"type": "in_memory"}
     assert lock_store_config("redis://:pw@127.0.0.1:6380/2") == {
-        "type": "redis", "url": "127.0.0.1", "port": 6380, "db": 2, "password": "pw",
-    }  # fmt: skip
+        "type": "redis",
+        "url": "127.0.0.1",
+        "port": 6380,
+        "db": 2,
+        "password": "pw",
+    }
 
 
 def test_endpoints_follow_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -30,4 +30,11 @@ def _evaluate(args: argparse.Namespace) -> int:
     for result in results:
         print(f"hard cases by register, {result.name}: {register_breakdown(result)}")
     print(f"\nReports (per-intent F1, confusion matrix, confused pairs, errors): {out}")
+
+    from bot.nlu.emotion_report import measure, render
+
+    emotion = render(measure())
+    print("\nEmotion and escalation threats\n" + emotion)
+    with (out / "summary.md").open("a", encoding="utf-8") as summary:
+        summary.write(f"\n## Emotion and escalation threats\n\n```\n{emotion}\n```\n")
     return 0

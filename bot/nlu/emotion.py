@@ -103,6 +103,26 @@ class EmotionClassifier(GraphComponent):
         self.model = model
 
     @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """Hash of the emotion data and lexicon files.
+
+        Rasa caches a trained component by its config and *Rasa's* training data; without
+        this, editing ``data/emotion`` would not retrain the model.
+        """
+        import hashlib
+
+        merged = {**cls.get_default_config(), **config}
+        digest = hashlib.sha256()
+        lexicon_dir = Path(merged["lexicon_dir"])
+        files = [Path(merged["data_path"])]
+        files += sorted(lexicon_dir.glob("*")) if lexicon_dir.is_dir() else []
+        for path in files:
+            if path.is_file():
+                digest.update(path.name.encode())
+                digest.update(path.read_bytes())
+        return digest.hexdigest()
+
+    @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
         """Fail at config time, not after the intent classifier trained for minutes."""
         low, high = config["ngram_range"]
@@ -191,7 +211,7 @@ class EmotionClassifier(GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         """Set ``emotion`` and ``escalation_threat`` on each message, in the parse output."""
         predictions = self.predict([m.get(TEXT) or "" for m in messages])
-        for message, prediction in zip(messages, predictions):
+        for message, prediction in zip(messages, predictions, strict=True):
             message.set(EMOTION, prediction.as_output(), add_to_output=True)
             message.set(ESCALATION_THREAT, prediction.escalation_threat, add_to_output=True)
         return messages

@@ -142,7 +142,12 @@ def service_rows(path: Path = EMOTION_DIR / "service_phrases.yml") -> list[dict[
                 raise ValueError(f"{path}: bad intensity {intensity!r} for {emotion}")
             for text in texts:
                 rows.append(
-                    {"text": str(text), "emotion": emotion, "intensity": int(intensity), "source": "service"}
+                    {
+                        "text": str(text),
+                        "emotion": emotion,
+                        "intensity": int(intensity),
+                        "source": "service",
+                    }
                 )
     return rows
 
@@ -196,7 +201,11 @@ def build_lexicon(shared: Path, out: Path) -> dict[str, int]:
     lexicons = shared / "lexicons"
     dutir: dict[str, tuple[str, int, str]] = {}
     for row in read_xlsx(lexicons / "dutir" / "dutir_情感词汇本体.xlsx")[1:]:
-        word, code, strength = row[0], row[4] if len(row) > 4 else "", row[5] if len(row) > 5 else ""
+        word, code, strength = (
+            row[0],
+            row[4] if len(row) > 4 else "",
+            row[5] if len(row) > 5 else "",
+        )
         label = DUTIR_CLASSES.get(code)
         # Idioms of up to four characters; longer entries are literary and never matched.
         if not word or label is None or not strength.isdigit() or len(word) > 4:
@@ -207,8 +216,8 @@ def build_lexicon(shared: Path, out: Path) -> dict[str, int]:
     with (out / "dutir.tsv").open("w", encoding="utf-8") as handle:
         handle.write("word\temotion\tintensity\tdutir_class\n")
         for word in sorted(dutir):
-            label, strength, code = dutir[word]
-            handle.write(f"{word}\t{label}\t{strength}\t{code}\n")
+            emotion, intensity, dutir_class = dutir[word]
+            handle.write(f"{word}\t{emotion}\t{intensity}\t{dutir_class}\n")
 
     degree: dict[str, str] = {}
     level_index = -1

@@ -43,9 +43,7 @@ def make_model(config: Mapping[str, Any], lexicon_dir: Path) -> EmotionModel:
     return EmotionModel(config, lexicon)
 
 
-def stratified_split(
-    rows: Sequence[Row], share: float, seed: int
-) -> tuple[list[Row], list[Row]]:
+def stratified_split(rows: Sequence[Row], share: float, seed: int) -> tuple[list[Row], list[Row]]:
     """(train, test) with ``share`` of each emotion in test."""
     rng = random.Random(seed)
     train: list[Row] = []
@@ -78,10 +76,15 @@ def report(title: str, gold: Sequence[str], predicted: Sequence[str]) -> float:
     macro = float(f1_score(gold, predicted, labels=list(EMOTIONS), average="macro"))
     per_label = f1_score(gold, predicted, labels=list(EMOTIONS), average=None)
     print(f"\n{title}: macro-F1 {macro:.3f} on {len(gold)} messages")
-    print("  " + "  ".join(f"{label} {score:.2f}" for label, score in zip(EMOTIONS, per_label)))
+    print(
+        "  "
+        + "  ".join(
+            f"{label} {score:.2f}" for label, score in zip(EMOTIONS, per_label, strict=True)
+        )
+    )
     matrix = confusion_matrix(gold, predicted, labels=list(EMOTIONS))
     print("  gold \\ predicted " + " ".join(f"{label[:7]:>8}" for label in EMOTIONS))
-    for label, line in zip(EMOTIONS, matrix):
+    for label, line in zip(EMOTIONS, matrix, strict=True):
         print(f"  {label:>17} " + " ".join(f"{count:>8}" for count in line))
     return macro
 
@@ -112,7 +115,9 @@ def evaluate(
     for index, part in enumerate(parts):
         rest = [r for j, other in enumerate(parts) if j != index for r in other]
         fold_model = make_model(config, lexicon_dir).fit([*train, *rest])
-        for row, prediction in zip(part, fold_model.predict([r["text"] for r in part])):
+        for row, prediction in zip(
+            part, fold_model.predict([r["text"] for r in part]), strict=True
+        ):
             gold.append(row["emotion"])
             guessed.append(prediction.name)
             if row["emotion"] != "neutral" and prediction.name == row["emotion"]:

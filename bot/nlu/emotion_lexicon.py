@@ -184,7 +184,7 @@ class Lexicon:
         result.repetition = bool(_REPETITION.search(text))
         result.shouting = bool(_SHOUTING.search(text))
         found = self.scan(text)
-        for index, (start, end, entry) in enumerate(found):
+        for index, (_, _, entry) in enumerate(found):
             if entry.kind == "emoji":
                 result.emoji[entry.label] = result.emoji.get(entry.label, 0) + 1
             elif entry.kind == "insult":

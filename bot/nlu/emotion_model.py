@@ -33,11 +33,13 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_THRESHOLDS = (0.45, 1.0)
 # Files inside a persisted model folder.
-VECTORIZER_FILE = "vectorizer.skops"
+VECTORIZER_FILE = "vectorizer.json"
 CLASSIFIER_FILE = "classifier.skops"
 META_FILE = "emotion.json"
-# The only non-sklearn type inside the vectorizer (its IDF diagonal); anything else is refused.
-TRUSTED_TYPES = ["scipy.sparse._csr.csr_matrix"]
+# Loading a skops file refuses every type outside sklearn/numpy except these (none needed).
+TRUSTED_TYPES: list[str] = []
+# TfidfVectorizer settings stored next to its vocabulary and IDF weights.
+_VECTORIZER_PARAMS = ("analyzer", "ngram_range", "min_df", "max_features", "sublinear_tf")
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,10 @@ class EmotionModel:
     # --- features -------------------------------------------------------------------------
 
     def _matrix(self, texts: Sequence[str], fit: bool = False) -> Any:
+        return self._features(texts, fit)[0]
+
+    def _features(self, texts: Sequence[str], fit: bool = False) -> tuple[Any, list[bool]]:
+        """The model's input matrix, and per text whether it held anything the model knows."""
         import numpy as np
         from scipy.sparse import csr_matrix, hstack
 
@@ -87,12 +93,15 @@ class EmotionModel:
             if fit
             else self.vectorizer.transform(normalised)
         )
-        dense = [
-            features(self.lexicon.analyse(t), self.threats.detect(t).threat) for t in texts
+        dense = [features(self.lexicon.analyse(t), self.threats.detect(t).threat) for t in texts]
+        # Blank text still has a space n-gram; it must hold a visible character too.
+        known = [
+            bool(text.strip()) and (chars[i].nnz > 0 or any(row[:-1]))
+            for i, (text, row) in enumerate(zip(normalised, dense, strict=True))
         ]
         weight = float(self.config["lexicon_weight"])
         lexical = csr_matrix(np.asarray(dense, dtype=np.float64) * weight)
-        return hstack([chars, lexical], format="csr")
+        return hstack([chars, lexical], format="csr"), known
 
     # --- training -------------------------------------------------------------------------
 
@@ -178,10 +187,16 @@ class EmotionModel:
         cleaned = [clean_text(t) for t in texts]
         if self.classifier is None or not cleaned:
             return [NEUTRAL for _ in cleaned]
-        probabilities = self.classifier.predict_proba(self._matrix(cleaned))
+        matrix, known = self._features(cleaned)
+        probabilities = self.classifier.predict_proba(matrix)
         classes = list(self.classifier.classes_)
         out = []
-        for text, row in zip(cleaned, probabilities):
+        for text, row, seen in zip(cleaned, probabilities, known, strict=True):
+            if not seen:
+                # Nothing the model has seen (「🐶🐱」, blank, control characters): the
+                # intercepts alone would pick a class at random-ish; neutral is honest.
+                out.append(NEUTRAL)
+                continue
             best = int(row.argmax())
             name, confidence = str(classes[best]), float(row[best])
             threat = self.threats.detect(text)
@@ -189,9 +204,6 @@ class EmotionModel:
             if threat.threat and not threat.asking and name in ("neutral", "positive"):
                 # 「再不处理我就打12315」 is anger even when it is worded calmly (DESIGN §6).
                 name, confidence = "anger", float(row[classes.index("anger")])
-            if not normalize(text).strip() and not any(analysis.emoji.values()):
-                out.append(NEUTRAL)
-                continue
             intensity = 1
             if name != "neutral":
                 intensity = level(intensity_score(analysis, name, threat.threat), self.thresholds)
@@ -207,7 +219,16 @@ class EmotionModel:
         import skops.io as sio
 
         folder.mkdir(parents=True, exist_ok=True)
-        sio.dump(self.vectorizer, folder / VECTORIZER_FILE)
+        # The vectorizer goes to JSON: skops writes an 80,000-word vocabulary one node per
+        # entry (100 s to dump, 20 s to load); JSON floats round-trip exactly.
+        vectorizer = {
+            "params": {k: getattr(self.vectorizer, k) for k in _VECTORIZER_PARAMS},
+            "vocabulary": {term: int(i) for term, i in self.vectorizer.vocabulary_.items()},
+            "idf": [float(x) for x in self.vectorizer.idf_],
+        }
+        (folder / VECTORIZER_FILE).write_text(
+            json.dumps(vectorizer, ensure_ascii=False), encoding="utf-8"
+        )
         sio.dump(self.classifier, folder / CLASSIFIER_FILE)
         meta = {
             "version": 1,
@@ -231,13 +252,25 @@ class EmotionModel:
         }
         model = cls(trained, Lexicon.from_dict(meta["lexicon"]))
         model.thresholds = (float(meta["thresholds"][0]), float(meta["thresholds"][1]))
-        for attribute, name in (("vectorizer", VECTORIZER_FILE), ("classifier", CLASSIFIER_FILE)):
-            path = folder / name
-            untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in TRUSTED_TYPES]
-            if untrusted:
-                raise ValueError(f"{path} holds untrusted types {untrusted}")
-            setattr(model, attribute, sio.load(path, trusted=TRUSTED_TYPES))
+        model.vectorizer = _load_vectorizer(folder / VECTORIZER_FILE)
+        path = folder / CLASSIFIER_FILE
+        untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in TRUSTED_TYPES]
+        if untrusted:
+            raise ValueError(f"{path} holds untrusted types {untrusted}")
+        model.classifier = sio.load(path, trusted=TRUSTED_TYPES)
         return model
+
+
+def _load_vectorizer(path: Path) -> Any:
+    """A fitted TfidfVectorizer from its JSON (vocabulary fixed, IDF weights restored)."""
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    params = {**data["params"], "ngram_range": tuple(data["params"]["ngram_range"])}
+    vectorizer = TfidfVectorizer(vocabulary=data["vocabulary"], lowercase=True, **params)
+    vectorizer.idf_ = np.asarray(data["idf"], dtype=np.float64)
+    return vectorizer
 
 
 def subsample(

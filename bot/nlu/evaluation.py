@@ -142,7 +142,12 @@ async def parse_all(
     model: Path, cases: list[tuple[str, str, str]]
 ) -> tuple[list[Prediction], list[float]]:
     """Parse ``(text, gold, register)`` cases with a loaded model, timing each parse."""
+    import logging
+
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)  # one debug line per parse would bury the report
 
     agent = Agent.load(str(model))
     predictions, latencies = [], []

@@ -14,7 +14,7 @@ Decisions:
   曝光的，算了」. A negation before a conditional 就/那 belongs to the condition, so
   「再不处理我就打12315」 stays a threat.
 - Same words in other senses are not: 工商银行, 多媒体, 照片曝光过度, reading other people's
-  差评 (「看了很多差评」).
+  差评 (「看了很多差评」「好评率高差评少」).
 """
 
 from __future__ import annotations
@@ -28,18 +28,30 @@ from bot.nlu.normalize import normalize
 
 # Each pattern matches one way of naming an outside channel (on normalised, Simplified text).
 DEFAULT_PATTERNS = (
-    r"12315|12345|消协|消费者协会|消保委|消委会",
+    r"12315|12345|一二三一五|消协|消费者协会|消保委|消委会",
     r"工商局?|市场监(?:督)?管(?:理)?局?|市监局|质监局|物价局|监管部门|有关部门|相关部门",
-    r"(?:找|请|联系|告诉|让)(?:媒体|记者|电视台)|媒体|记者|电视台|上新闻|上热搜",
-    r"曝光|发(?:到)?(?:微博|抖音|小红书|朋友圈|网上)|网上(?:说|发|曝)",
-    r"律师|起诉|告你们|告到|法院|打官司|走法律|法律(?:途径|手段|程序)|诉讼|仲裁",
-    r"(?:给|打|写|留|发|刷|必须|直接|肯定|一定|就)(?:个|一个|你们|你们一个)?差评|差评(?:伺候|!|$)",
-    r"黑猫投诉|投诉到(?:总部|总公司|集团|平台|上面)|向(?:总部|总公司|平台)投诉",
-    r"(?:找|叫|让|要见)(?:你们)?(?:的)?(?:领导|经理|主管|老板|负责人|上级)",
+    r"银保监|银监会?|金融监管|证监会|网信办|信访|通管局|工信部|民航局|邮政管理局",
+    r"报警|报案|找警察|110",
+    # Media only with an action: 「我朋友是记者」 is not a threat, 「我找记者」 is.
+    r"(?:找|请|联系|告诉|让|叫|通知)(?:了|一下)?(?:媒体|记者|电视台)|媒体(?:曝光|报道)"
+    r"|上(?:新闻|电视|热搜)|写(?:一)?(?:篇|个)?报道",
+    r"曝光|暴光|发(?:到)?(?:微博|抖音|小红书|朋友圈|网上|脸书|知乎|快手|B站)"
+    r"|(?:微博|抖音|小红书|朋友圈|知乎|快手|B站|脸书)[^,.!?;，。！？；]{0,6}?(?:发|曝|说|挂)"
+    r"|网上(?:说|发|曝|挂)",
+    r"律师|起诉|告你们|告到|(?:去|上)法院|法院见|法庭|打官司|吃官司|关司|走法律"
+    r"|法律(?:途径|手段|程序|责任)"
+    r"|诉讼|仲裁|追究(?:你们的)?责任",
+    r"差评|一星|负面评价",
+    r"黑猫投诉|投诉到(?:你们)?(?:的)?(?:总部|总公司|集团|平台|上面)|向(?:你们)?(?:的)?(?:总部|总公司|平台)投诉",
+    r"(?:找|叫|让|要见)(?:你们)?(?:的)?(?:领导|经理|主管|老板|负责人|上级|董事长|总裁|CEO)"
+    r"|(?:领导|经理|主管|老板|负责人)(?:叫|喊)出来",
     r"维权",
 )
 # Same characters, other meaning: removed before matching.
-_FALSE_FRIENDS = re.compile(r"工商银行|工行|多媒体|媒体库|曝光(?:度|过度|不足|补偿|时间)|自媒体账号")
+_FALSE_FRIENDS = re.compile(
+    r"工商银行|工行|工商管理|多媒体|媒体库|自媒体|曝光(?:度|过度|不足|补偿|时间)"
+    r"|律师事务所|法院(?:上班|工作)|报警(?:器|声|音|灯)|一星期"
+)
 # Negation or withdrawal inside the clause, before the channel: 「不想」「不会去」「本来想」.
 _NEGATION = re.compile(
     r"不想|不会|不打算|没打算|不准备|没想|不至于|没必要|不需要|不用|不必|并不|也不|还不想|"
@@ -50,7 +62,8 @@ _NEGATION = re.compile(
 _CONDITION_SPLIT = re.compile(r"就|的话|那(?:我|就)?|否则|不然|要不然|要不|便|立刻|马上")
 _CLAUSE_SPLIT = re.compile(r"[,.!?;:，。！？；：…~～\n]")
 # Reading other people's reviews is not writing one.
-_NOT_MINE = re.compile(r"(?:看|有|好多|很多|这么多|那么多|其他|别人|网上)[^,，。]{0,3}差评$")
+_NOT_MINE = re.compile(r"(?:看|有|好多|很多|这么多|那么多|其他|别人|网上|没什么)[^,，。]{0,3}差评$")
+_NOT_MINE_AFTER = re.compile(r"^差评(?:少|不多|很少|率)")
 
 
 @dataclass(frozen=True)
@@ -79,7 +92,9 @@ class ThreatDetector:
         for clause in _CLAUSE_SPLIT.split(clean):
             for match in self._channel.finditer(clause):
                 before = clause[: match.start()]
-                if _NOT_MINE.search(clause[: match.end()]):
+                if _NOT_MINE.search(clause[: match.end()]) or _NOT_MINE_AFTER.search(
+                    clause[match.start() :]
+                ):
                     continue
                 # Only what follows the last 就/那/否则 can negate the threat itself.
                 scope = _CONDITION_SPLIT.split(before)[-1]

@@ -36,8 +36,13 @@ def make_tracker() -> TrackerFactory:
             "intent": {"name": intent, "confidence": 0.95},
             "entities": entities or [],
         }
-        user_event = {"event": "user", "timestamp": 2.0, "text": text,
-                      "parse_data": message, "input_channel": channel}  # fmt: skip
+        user_event = {
+            "event": "user",
+            "timestamp": 2.0,
+            "text": text,
+            "parse_data": message,
+            "input_channel": channel,
+        }
         all_slots = {"order_id_failures": 0.0, "phone_failures": 0.0, **(slots or {})}
         all_slots["requested_slot"] = requested_slot
         return Tracker.from_dict(

@@ -82,8 +82,9 @@ async def test_description_answer_sets_category_from_its_intent(
 
 
 async def test_description_with_unclear_intent_asks_category(make_tracker: TrackerFactory) -> None:
-    tracker = make_tracker("就是那个事情你们看着办", intent="nlu_fallback",
-                           requested_slot="complaint_description")  # fmt: skip
+    tracker = make_tracker(
+        "就是那个事情你们看着办", intent="nlu_fallback", requested_slot="complaint_description"
+    )
     slots, _ = await run_form(tracker)
     assert slots["complaint_description"] == "就是那个事情你们看着办"
     assert next_question(tracker, slots) == "complaint_category"
@@ -127,7 +128,7 @@ async def test_invalid_order_id_twice_then_skipped(make_tracker: TrackerFactory)
         requested_slot="order_id",
         slots={**FILLED, "order_id_failures": 1.0, "form_error": "order_id"},
     )
-    second, dispatcher = await run_form(tracker)  # fmt: skip
+    second, dispatcher = await run_form(tracker)
     assert second["order_id"] == SKIPPED
     assert second["form_error"] is None
     assert next_question(tracker, second) == "phone"
@@ -157,16 +158,18 @@ async def test_valid_phone_and_outcome(make_tracker: TrackerFactory) -> None:
         make_tracker("电话 139 1234 5678", requested_slot="phone", slots=filled)
     )
     assert slots["phone"] == "13912345678"
-    tracker = make_tracker("换个新的吧", requested_slot="desired_outcome",
-                           slots={**filled, "phone": "13912345678"})  # fmt: skip
+    tracker = make_tracker(
+        "换个新的吧", requested_slot="desired_outcome", slots={**filled, "phone": "13912345678"}
+    )
     outcome, _ = await run_form(tracker)
     assert outcome["desired_outcome"] == "exchange"
     assert next_question(tracker, outcome) is None
 
 
 async def test_wechat_customer_is_not_asked_for_a_phone(make_tracker: TrackerFactory) -> None:
-    tracker = make_tracker("没有", intent="deny", requested_slot="order_id", slots=FILLED,
-                           channel="wechat")  # fmt: skip
+    tracker = make_tracker(
+        "没有", intent="deny", requested_slot="order_id", slots=FILLED, channel="wechat"
+    )
     slots, _ = await run_form(tracker)
     assert slots["requested_slot"] == "desired_outcome"
 

@@ -25,11 +25,17 @@ DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"
 def tracker(text: str, intent: str, last_bot: str | None = None, **slots: Any) -> Tracker:
     events = [{"event": "bot", "text": last_bot}] if last_bot else []
     return Tracker.from_dict(
-        {"sender_id": "s", "slots": slots,
-         "latest_message": {"text": text, "intent": {"name": intent}},
-         "events": events, "paused": False, "followup_action": None, "active_loop": {},
-         "latest_action_name": "action_listen"}
-    )  # fmt: skip
+        {
+            "sender_id": "s",
+            "slots": slots,
+            "latest_message": {"text": text, "intent": {"name": intent}},
+            "events": events,
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": "action_listen",
+        }
+    )
 
 
 @pytest.mark.parametrize(
@@ -49,8 +55,10 @@ def test_empathy_fits_the_emotion(emotion: str | None, intensity: int, response:
     assert empathy_response(emotion, intensity) == response
 
 
-@pytest.mark.parametrize("response", ["utter_vent_invite", "utter_empathy_anger",
-                                      "utter_complaint_ack", "utter_offer_handoff"])  # fmt: skip
+@pytest.mark.parametrize(
+    "response",
+    ["utter_vent_invite", "utter_empathy_anger", "utter_complaint_ack", "utter_offer_handoff"],
+)
 def test_never_the_same_text_twice_in_a_row(response: str) -> None:
     rng = random.Random(7)
     previous = None
@@ -71,12 +79,20 @@ async def test_venting_is_recorded_into_the_complaint() -> None:
         "complaint_category": "complain_delivery",
         "order_id": "2023112400123",
     }
-    assert dispatcher.messages[0]["text"] in {v["text"] for v in DOMAIN["responses"]["utter_vent_invite"]}
+    assert dispatcher.messages[0]["text"] in {
+        v["text"] for v in DOMAIN["responses"]["utter_vent_invite"]
+    }
 
 
 async def test_later_venting_is_appended() -> None:
-    t = tracker("客服也不理人！！！", "complain_service", emotion="anger", emotion_intensity=3.0,
-                complaint_description="快递十天没到", complaint_category="complain_delivery")  # fmt: skip
+    t = tracker(
+        "客服也不理人！！！",
+        "complain_service",
+        emotion="anger",
+        emotion_intensity=3.0,
+        complaint_description="快递十天没到",
+        complaint_category="complain_delivery",
+    )
     events = await ActionAcknowledge().run(CollectingDispatcher(), t, DOMAIN)
     slots = {e["name"]: e["value"] for e in events}
     assert slots == {"complaint_description": "快递十天没到\n客服也不理人！！！"}
@@ -95,8 +111,9 @@ async def test_offer_has_buttons_and_is_remembered() -> None:
     assert payloads == {"/request_human", "/deny"}
 
 
-@pytest.mark.parametrize(("threat", "response"), [(True, "utter_handoff_threat"),
-                                                  (False, "utter_handoff")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("threat", "response"), [(True, "utter_handoff_threat"), (False, "utter_handoff")]
+)
 async def test_handoff_wording(threat: bool, response: str) -> None:
     dispatcher = CollectingDispatcher()
     await ActionHandoff().run(dispatcher, tracker("转人工", "request_human", threat=threat), DOMAIN)

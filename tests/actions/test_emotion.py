@@ -16,10 +16,17 @@ def tracker(output: dict[str, Any] | None, says_threat: bool = False, **slots: A
     if output is not None:
         message.update(emotion=output, escalation_threat=says_threat)
     return Tracker.from_dict(
-        {"sender_id": "s", "slots": slots, "latest_message": message, "events": [],
-         "paused": False, "followup_action": None, "active_loop": {},
-         "latest_action_name": "action_listen"}
-    )  # fmt: skip
+        {
+            "sender_id": "s",
+            "slots": slots,
+            "latest_message": message,
+            "events": [],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": "action_listen",
+        }
+    )
 
 
 async def track(t: Tracker) -> dict[str, Any]:
@@ -33,8 +40,14 @@ async def test_upset_turns_count_and_reset() -> None:
     assert first["upset_turns"] == 1
     second = await track(tracker(angry, upset_turns=1.0, emotion="anger", emotion_intensity=2.0))
     assert second["upset_turns"] == 2
-    calm = await track(tracker({"name": "neutral", "confidence": 0.9, "intensity": 1},
-                               upset_turns=2.0, emotion="anger", emotion_intensity=2.0))  # fmt: skip
+    calm = await track(
+        tracker(
+            {"name": "neutral", "confidence": 0.9, "intensity": 1},
+            upset_turns=2.0,
+            emotion="anger",
+            emotion_intensity=2.0,
+        )
+    )
     assert calm["upset_turns"] == 0 and calm["emotion"] == "neutral"
 
 
@@ -51,8 +64,13 @@ async def test_upset_turns_count_and_reset() -> None:
 async def test_peak(
     peak: str | None, peak_intensity: float, now: str, now_intensity: int, new_peak: str | None
 ) -> None:
-    values = await track(tracker({"name": now, "confidence": 0.9, "intensity": now_intensity},
-                                 peak_emotion=peak, peak_intensity=peak_intensity))  # fmt: skip
+    values = await track(
+        tracker(
+            {"name": now, "confidence": 0.9, "intensity": now_intensity},
+            peak_emotion=peak,
+            peak_intensity=peak_intensity,
+        )
+    )
     assert values.get("peak_emotion") == new_peak
 
 

@@ -14,10 +14,16 @@ from tests.actions.conftest import TrackerFactory
 
 async def make_ticket(sender: str, key: str) -> str:
     draft = TicketDraft(
-        sender_id=sender, channel="rest", category="complain_delivery", description="快递没到",
-        order_id=None, phone=None, desired_outcome=None, idempotency_key=key,
+        sender_id=sender,
+        channel="rest",
+        category="complain_delivery",
+        description="快递没到",
+        order_id=None,
+        phone=None,
+        desired_outcome=None,
+        idempotency_key=key,
         due_at=datetime.now(timezone.utc) + timedelta(hours=24),
-    )  # fmt: skip
+    )
     async with get_sessionmaker()() as session:
         ticket, _ = await create_ticket(session, draft)
         return ticket.number
@@ -45,8 +51,9 @@ async def test_own_open_tickets_are_listed(tickets_db: str, make_tracker: Tracke
 
 async def test_named_ticket(tickets_db: str, make_tracker: TrackerFactory) -> None:
     number = await make_ticket("customer-1", "a")
-    tracker = make_tracker(f"{number.lower()} 到哪了", intent="check_status",
-                           entities=number_entity(number.lower()))  # fmt: skip
+    tracker = make_tracker(
+        f"{number.lower()} 到哪了", intent="check_status", entities=number_entity(number.lower())
+    )
     messages = await check(tracker)
     assert messages[0]["response"] == "utter_ticket_status"
     assert messages[0]["ticket_number"] == number

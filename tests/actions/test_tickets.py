@@ -126,9 +126,15 @@ def test_read_back_names_the_category_once() -> None:
     from bot.store.tickets import TicketDraft
 
     draft = TicketDraft(
-        sender_id="s", channel="rest", category="complain_other", description="天天骚扰电话",
-        order_id=None, phone=None, desired_outcome="apology", idempotency_key="k",
-    )  # fmt: skip
+        sender_id="s",
+        channel="rest",
+        category="complain_other",
+        description="天天骚扰电话",
+        order_id=None,
+        phone=None,
+        desired_outcome="apology",
+        idempotency_key="k",
+    )
     assert read_back(draft) == "其他问题，「天天骚扰电话」；您希望：道歉或给个说法。"
 
 

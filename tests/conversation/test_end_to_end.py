@@ -57,8 +57,12 @@ class Deployment:
     def token(self) -> str:
         result = subprocess.run(
             [sys.executable, "-m", "bot", "token", "create", "--name", "e2e"],
-            env=self.env, capture_output=True, text=True, check=True, timeout=120,
-        )  # fmt: skip
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
         return result.stdout.strip().splitlines()[-1]
 
 
@@ -83,8 +87,10 @@ def _wait_until_up(deployment: Deployment, action_port: int) -> None:
                 pending.pop(name)
         time.sleep(1)
     if pending:
-        pytest.fail(f"not up after {STARTUP_TIMEOUT_S}s: {list(pending)}\n"
-                    f"{deployment.log.read_text()[-4000:]}")  # fmt: skip
+        pytest.fail(
+            f"not up after {STARTUP_TIMEOUT_S}s: {list(pending)}\n"
+            f"{deployment.log.read_text()[-4000:]}"
+        )
 
 
 @pytest.fixture(scope="module")
@@ -111,9 +117,12 @@ def deployment(
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "bot", "run", "--no-train"],
-            cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
-        )  # fmt: skip
+        )
     running = Deployment(
         rasa=f"http://127.0.0.1:{ports['RASA_PORT']}",
         console=f"http://127.0.0.1:{ports['CONSOLE_PORT']}",
@@ -155,9 +164,11 @@ def test_whole_complaint_makes_exactly_one_ticket(deployment: Deployment) -> Non
 
     headers = {"Authorization": f"Bearer {deployment.token()}"}
     listing = requests.get(
-        f"{deployment.console}/api/tickets", params={"sender_id": sender},
-        headers=headers, timeout=10,
-    ).json()  # fmt: skip
+        f"{deployment.console}/api/tickets",
+        params={"sender_id": sender},
+        headers=headers,
+        timeout=10,
+    ).json()
     assert listing["total"] == 1
     ticket = listing["tickets"][0]
     assert ticket["number"] in confirmation
@@ -173,6 +184,35 @@ def test_whole_complaint_makes_exactly_one_ticket(deployment: Deployment) -> Non
     )
     assert detail.status_code == 200 and detail.json()["number"] == ticket["number"]
     assert requests.get(f"{deployment.console}/api/tickets", timeout=10).status_code == 401
+
+
+def test_parse_reports_emotion_and_threats(deployment: Deployment) -> None:
+    url = f"{deployment.rasa}/model/parse?token={deployment.env['RASA_TOKEN']}"
+    calm = requests.post(url, json={"text": "请问你们几点下班"}, timeout=30).json()
+    angry = requests.post(url, json={"text": "气死我了！！！再不退钱我就打12315！！！"}, timeout=30)
+    parsed = angry.json()
+    assert parsed["emotion"]["name"] == "anger"
+    assert parsed["emotion"]["intensity"] == 3
+    assert 0 <= parsed["emotion"]["confidence"] <= 1
+    assert parsed["escalation_threat"] is True
+    assert calm["escalation_threat"] is False
+    assert calm["emotion"]["intensity"] == 1
+
+
+def test_strong_anger_is_heard_before_any_question(deployment: Deployment) -> None:
+    sender = f"e2e-{uuid.uuid4().hex[:8]}"
+    first = texts(deployment.say(sender, "气死我了！！！买的手机用了两天就坏了！！！"))
+    assert "电话" not in first and "订单号" not in first  # no form question yet
+    assert "抱歉" in first
+    second = texts(deployment.say(sender, "订单号 2023112400999，屏幕突然就黑了，开不了机"))
+    assert "电话" in second  # calmer now: the form takes up the complaint and asks what is missing
+    assert "冷静" not in first + second
+
+
+def test_a_threat_brings_a_person(deployment: Deployment) -> None:
+    sender = f"e2e-{uuid.uuid4().hex[:8]}"
+    reply = texts(deployment.say(sender, "退款拖了一个月，再不处理我就去12315投诉你们"))
+    assert "同事" in reply and "冷静" not in reply
 
 
 def test_supervisor_announces_readiness(deployment: Deployment) -> None:

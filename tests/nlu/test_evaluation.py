@@ -11,8 +11,8 @@ from bot.nlu.evaluation import (
     PipelineResult,
     Prediction,
     percentile,
-    stock_config,
     split_data,
+    stock_config,
     summary_table,
     write_report,
 )

@@ -82,14 +82,24 @@ def test_offer_after_n_upset_turns(tmp_path: Path, threshold: int) -> None:
 
 
 def test_offer_is_made_once(policy: DeescalationPolicy) -> None:
-    events = user("complain_quality", emotion="anger", emotion_intensity=2.0, upset_turns=4.0,
-                  handoff_offered=True)  # fmt: skip
+    events = user(
+        "complain_quality",
+        emotion="anger",
+        emotion_intensity=2.0,
+        upset_turns=4.0,
+        handoff_offered=True,
+    )
     assert predict(policy, events) is None
 
 
-@pytest.mark.parametrize(("answer", "expected"), [("affirm", "action_handoff"),
-                                                  ("request_human", "action_handoff"),
-                                                  ("deny", "utter_continue_after_offer")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("affirm", "action_handoff"),
+        ("request_human", "action_handoff"),
+        ("deny", "utter_continue_after_offer"),
+    ],
+)
 def test_answer_to_the_offer(policy: DeescalationPolicy, answer: str, expected: str) -> None:
     events = [*user("complain_quality"), ActionExecuted("action_offer_handoff"), *user(answer)]
     assert predict(policy, events) == expected
@@ -112,8 +122,11 @@ def test_threat_hands_off_at_once(policy: DeescalationPolicy) -> None:
 
 
 def test_old_threat_does_not_hand_off_again(policy: DeescalationPolicy) -> None:
-    events = [*user("complain_refund", threat=True), ActionExecuted("action_handoff"),
-              *user("inform")]  # fmt: skip
+    events = [
+        *user("complain_refund", threat=True),
+        ActionExecuted("action_handoff"),
+        *user("inform"),
+    ]
     assert predict(policy, events) is None
 
 

@@ -281,10 +281,23 @@ async def test_ticket_to_dict_masks_personal_data(session: AsyncSession) -> None
     )
     data = ticket_to_dict(ticket)
     assert set(data) == {
-        "number", "sender_id", "channel", "category", "description", "order_id", "phone",
-        "desired_outcome", "status", "priority", "emotion", "threat", "created_at",
-        "updated_at", "due_at", "survey",
-    }  # fmt: skip
+        "number",
+        "sender_id",
+        "channel",
+        "category",
+        "description",
+        "order_id",
+        "phone",
+        "desired_outcome",
+        "status",
+        "priority",
+        "emotion",
+        "threat",
+        "created_at",
+        "updated_at",
+        "due_at",
+        "survey",
+    }
     assert data["phone"] == "138****5678"
     assert data["description"] == "身份证110101********1234，手机138****5678"
     assert datetime.fromisoformat(data["created_at"]) == DAY1
