@@ -67,3 +67,20 @@ def test_intent_names_are_fixed() -> None:
 def test_texts_are_simplified_chinese() -> None:
     traditional = re.compile(r"[們這說處還沒與請謝電話單貨訂務為]")
     assert not [t for _, t in all_texts() if traditional.search(t)]
+
+
+APOLOGY = re.compile("抱歉|对不起")
+EMPATHY = (
+    "utter_complaint_ack",
+    "utter_empathy_anger",
+    "utter_empathy_anxiety",
+    "utter_empathy_sadness",
+    "utter_vent_invite",
+)
+
+
+@pytest.mark.parametrize("name", EMPATHY)
+def test_every_acknowledgement_apologises(name: str) -> None:
+    texts = [v["text"] for v in DOMAIN["responses"][name]]
+    assert all(APOLOGY.search(t) for t in texts), name
+    assert len(set(texts)) == len(texts) >= 2  # never the same apology twice in a row

@@ -8,6 +8,7 @@ talks to `/webhooks/rest/webhook` and the ticket is then read back through the t
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -27,6 +28,7 @@ from bot.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e
 STARTUP_TIMEOUT_S = 300
+ASKS_PHONE = re.compile("电话|手机号")
 
 
 def free_port() -> int:
@@ -150,8 +152,13 @@ def texts(messages: list[dict[str, object]]) -> str:
 def test_whole_complaint_makes_exactly_one_ticket(deployment: Deployment) -> None:
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
     first = deployment.say(sender, "你们的快递十天了还没到，订单号 2023112400123，太气人了")
-    assert "抱歉" in texts(first)  # thank and apologise first (playbook step 1)
-    assert "电话" in texts(first)  # order number already taken: the next question is the phone
+    assert re.search("抱歉|对不起", texts(first))  # apologise first (playbook step 1)
+    if not ASKS_PHONE.search(texts(first)):
+        # Heard as strong anger: the bot listened instead of asking. Carry on calmly.
+        assert "说" in texts(first)
+        first = deployment.say(sender, "快递一直显示在运输中，麻烦帮我查一下")
+    # The order number was in the first message: the next question is the phone.
+    assert ASKS_PHONE.search(texts(first))
 
     outcome_question = deployment.say(sender, "13812345678")
     buttons = [b for m in outcome_question for b in m.get("buttons", [])]  # type: ignore[union-attr]
@@ -203,16 +210,17 @@ def test_strong_anger_is_heard_before_any_question(deployment: Deployment) -> No
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
     first = texts(deployment.say(sender, "气死我了！！！买的手机用了两天就坏了！！！"))
     assert "电话" not in first and "订单号" not in first  # no form question yet
-    assert "抱歉" in first
+    assert re.search("抱歉|对不起", first)
     second = texts(deployment.say(sender, "订单号 2023112400999，屏幕突然就黑了，开不了机"))
-    assert "电话" in second  # calmer now: the form takes up the complaint and asks what is missing
+    # Calmer now: the form takes up the complaint and asks what is still missing.
+    assert ASKS_PHONE.search(second)
     assert "冷静" not in first + second
 
 
 def test_a_threat_brings_a_person(deployment: Deployment) -> None:
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
     reply = texts(deployment.say(sender, "退款拖了一个月，再不处理我就去12315投诉你们"))
-    assert "同事" in reply and "冷静" not in reply
+    assert re.search("同事|专人|人工", reply) and "冷静" not in reply
 
 
 def test_supervisor_announces_readiness(deployment: Deployment) -> None:
