@@ -23,6 +23,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.emotion_lexicon import DEFAULT_DEGREE_WEIGHTS
 from bot.nlu.emotion_model import NEUTRAL, EmotionModel, EmotionPrediction
 
 logger = logging.getLogger(__name__)
@@ -67,15 +68,7 @@ class EmotionClassifier(GraphComponent):
             # Share of a negated positive word (「不满意」) that counts as anger.
             "negated_positive_factor": 0.8,
             # Multipliers per HowNet degree level (+ "post": 「透顶」「死了」 after the word).
-            "degree_weights": {
-                "extreme": 2.0,
-                "very": 1.5,
-                "more": 1.25,
-                "ish": 0.6,
-                "insufficiently": 0.4,
-                "over": 1.75,
-                "post": 1.8,
-            },
+            "degree_weights": dict(DEFAULT_DEGREE_WEIGHTS),
             # Two cut points of the intensity score (1 below the first, 3 from the second);
             # None calibrates them on the hand-labelled service phrases at training time.
             "intensity_thresholds": None,

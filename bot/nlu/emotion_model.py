@@ -20,6 +20,7 @@ from typing import Any
 
 from bot.nlu.emotion_lexicon import (
     EMOTIONS,
+    Analysis,
     Lexicon,
     clean_text,
     features,
@@ -27,7 +28,7 @@ from bot.nlu.emotion_lexicon import (
     level,
 )
 from bot.nlu.normalize import normalize
-from bot.nlu.threat import ThreatDetector
+from bot.nlu.threat import Threat, ThreatDetector
 
 logger = logging.getLogger(__name__)
 
@@ -82,8 +83,11 @@ class EmotionModel:
     def _matrix(self, texts: Sequence[str], fit: bool = False) -> Any:
         return self._features(texts, fit)[0]
 
-    def _features(self, texts: Sequence[str], fit: bool = False) -> tuple[Any, list[bool]]:
-        """The model's input matrix, and per text whether it held anything the model knows."""
+    def _features(
+        self, texts: Sequence[str], fit: bool = False
+    ) -> tuple[Any, list[bool], list[Analysis], list[Threat]]:
+        """The model's input matrix, per text whether it held anything the model knows, and
+        the lexical analysis and threat decision (kept: prediction reuses them)."""
         import numpy as np
         from scipy.sparse import csr_matrix, hstack
 
@@ -93,7 +97,9 @@ class EmotionModel:
             if fit
             else self.vectorizer.transform(normalised)
         )
-        dense = [features(self.lexicon.analyse(t), self.threats.detect(t).threat) for t in texts]
+        analyses = [self.lexicon.analyse(t) for t in texts]
+        threats = [self.threats.detect(t) for t in texts]
+        dense = [features(a, t.threat) for a, t in zip(analyses, threats, strict=True)]
         # Blank text still has a space n-gram; it must hold a visible character too.
         known = [
             bool(text.strip()) and (chars[i].nnz > 0 or any(row[:-1]))
@@ -101,7 +107,19 @@ class EmotionModel:
         ]
         weight = float(self.config["lexicon_weight"])
         lexical = csr_matrix(np.asarray(dense, dtype=np.float64) * weight)
-        return hstack([chars, lexical], format="csr"), known
+        return hstack([chars, lexical], format="csr"), known, analyses, threats
+
+    def _probabilities(self, matrix: Any) -> Any:
+        """Class probabilities; the multinomial softmax computed directly, because
+        scikit-learn's input checks cost more than the arithmetic for one message."""
+        import numpy as np
+
+        if getattr(self.classifier, "multi_class", "auto") == "ovr":
+            return self.classifier.predict_proba(matrix)
+        scores = np.asarray(matrix @ self.classifier.coef_.T) + self.classifier.intercept_
+        scores -= scores.max(axis=1, keepdims=True)
+        exp = np.exp(scores)
+        return exp / exp.sum(axis=1, keepdims=True)
 
     # --- training -------------------------------------------------------------------------
 
@@ -187,11 +205,13 @@ class EmotionModel:
         cleaned = [clean_text(t) for t in texts]
         if self.classifier is None or not cleaned:
             return [NEUTRAL for _ in cleaned]
-        matrix, known = self._features(cleaned)
-        probabilities = self.classifier.predict_proba(matrix)
+        matrix, known, analyses, threats = self._features(cleaned)
+        probabilities = self._probabilities(matrix)
         classes = list(self.classifier.classes_)
         out = []
-        for text, row, seen in zip(cleaned, probabilities, known, strict=True):
+        for row, seen, analysis, threat in zip(
+            probabilities, known, analyses, threats, strict=True
+        ):
             if not seen:
                 # Nothing the model has seen (「🐶🐱」, blank, control characters): the
                 # intercepts alone would pick a class at random-ish; neutral is honest.
@@ -199,8 +219,6 @@ class EmotionModel:
                 continue
             best = int(row.argmax())
             name, confidence = str(classes[best]), float(row[best])
-            threat = self.threats.detect(text)
-            analysis = self.lexicon.analyse(text)
             if threat.threat and not threat.asking and name in ("neutral", "positive"):
                 # 「再不处理我就打12315」 is anger even when it is worded calmly (DESIGN §6).
                 name, confidence = "anger", float(row[classes.index("anger")])
