@@ -28,10 +28,11 @@ from bot.nlu.normalize import normalize
 
 # Each pattern matches one way of naming an outside channel (on normalised, Simplified text).
 DEFAULT_PATTERNS = (
-    r"12315|12345|一二三一五|消协|消费者协会|消保委|消委会",
+    # Hotline numbers only as whole numbers: 「13812345678」 is a phone, not 12345.
+    r"(?<!\d)(?:12315|12345)(?!\d)|一二三一五|消协|消费者协会|消保委|消委会",
     r"工商局?|市场监(?:督)?管(?:理)?局?|市监局|质监局|物价局|监管部门|有关部门|相关部门",
     r"银保监|银监会?|金融监管|证监会|网信办|信访|通管局|工信部|民航局|邮政管理局",
-    r"报警|报案|找警察|110",
+    r"报警|报案|找警察|(?<!\d)110(?!\d)",
     # Media only with an action: 「我朋友是记者」 is not a threat, 「我找记者」 is.
     r"(?:找|请|联系|告诉|让|叫|通知)(?:了|一下)?(?:媒体|记者|电视台)|媒体(?:曝光|报道)"
     r"|上(?:新闻|电视|热搜)|写(?:一)?(?:篇|个)?报道",

@@ -307,3 +307,13 @@ def test_fingerprint_follows_the_emotion_data(tmp_path: Path) -> None:
     before = EmotionClassifier.fingerprint_addon(config)
     data.write_text('{"text": "谢谢", "emotion": "positive", "intensity": 2}\n', "utf-8")
     assert EmotionClassifier.fingerprint_addon(config) != before
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["13812345678", "订单号2023112345001", "电话 0755-12315678", "我的手机是13112315888", "11001"],
+)
+def test_numbers_containing_hotlines_are_no_threat(text: str) -> None:
+    from bot.nlu.threat import ThreatDetector
+
+    assert not ThreatDetector().detect(text).threat
