@@ -105,8 +105,9 @@ class ActionAcknowledge(Action):
         intensity = float(tracker.get_slot("emotion_intensity") or 1)
         response = empathy_response(emotion, intensity)
         dispatcher.utter_message(**fresh_variant(response, domain, last_bot_text(tracker)))
-        if response != "utter_vent_invite":
-            return []  # the form asks next and extracts the slots itself
+        if response != "utter_vent_invite" and not tracker.get_slot("complaint_description"):
+            return []  # a fresh complaint: the form asks next and extracts the slots itself
+        # Venting, or more details after venting: the form will not take them, so keep them.
         return record_events(tracker)
 
 

@@ -119,3 +119,19 @@ async def test_handoff_wording(threat: bool, response: str) -> None:
     await ActionHandoff().run(dispatcher, tracker("转人工", "request_human", threat=threat), DOMAIN)
     texts = {v["text"] for v in DOMAIN["responses"][response]}
     assert dispatcher.messages[0]["text"] in texts
+
+
+async def test_calm_details_after_venting_are_appended() -> None:
+    t = tracker(
+        "一直显示运输中，麻烦帮我查查",
+        "complain_delivery",
+        emotion="neutral",
+        emotion_intensity=1.0,
+        complaint_description="气死了！！！快递十天没到",
+        complaint_category="complain_delivery",
+    )
+    events = await ActionAcknowledge().run(CollectingDispatcher(), t, DOMAIN)
+    slots = {e["name"]: e["value"] for e in events}
+    assert slots == {
+        "complaint_description": "气死了！！！快递十天没到\n一直显示运输中，麻烦帮我查查"
+    }
