@@ -6,8 +6,10 @@ Defaults are the embedded ones (SQLite files under ``var/``, in-memory lock stor
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -63,24 +65,50 @@ class Settings:
         """File holding the Rasa HTTP API token when ``RASA_TOKEN`` is not set."""
         return self.var_dir / "rasa_token"
 
-    def rasa_token(self) -> str:
-        """Return the Rasa API token: ``RASA_TOKEN``, or one generated once and kept in var/.
+    @property
+    def data_key_file(self) -> Path:
+        """File holding the at-rest encryption key when ``DATA_KEY`` is not set."""
+        return self.var_dir / "data.key"
 
-        A generated token is stored with mode 0600 so that the console process started next
-        to Rasa can read it and nothing is committed to the repository.
+    def rasa_token(self) -> str:
+        """Return the Rasa API token: ``RASA_TOKEN``, or one generated once and kept in var/."""
+        return _secret("RASA_TOKEN", self.rasa_token_file, lambda: secrets.token_urlsafe(32))
+
+    def data_keys(self) -> list[str]:
+        """Return the keys that encrypt personal data at rest (``DATA_KEY``, comma-separated).
+
+        The first key encrypts; all of them decrypt, so a key can be rotated by putting the
+        new one first. Without ``DATA_KEY`` a key is generated once and kept in var/.
         """
-        configured = os.environ.get("RASA_TOKEN", "").strip()
-        if configured:
-            return configured
-        path = self.rasa_token_file
-        if path.exists():
-            return path.read_text(encoding="utf-8").strip()
+        raw = _secret("DATA_KEY", self.data_key_file, _new_fernet_key)
+        return [key.strip() for key in raw.split(",") if key.strip()]
+
+
+def _new_fernet_key() -> str:
+    # A Fernet key: 32 random bytes, URL-safe base64 (what Fernet.generate_key() returns).
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii")
+
+
+def _secret(env_name: str, path: Path, generate: Callable[[], str]) -> str:
+    """Return a secret from ``env_name``, or one generated once and stored in ``path``.
+
+    A generated secret is written with mode 0600 so that the processes started next to each
+    other share it and nothing is committed to the repository; ``O_EXCL`` makes concurrent
+    first starts agree on one value.
+    """
+    configured = os.environ.get(env_name, "").strip()
+    if configured:
+        return configured
+    if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        token = secrets.token_urlsafe(32)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(token)
-        return token
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process created it first: read theirs
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(generate())
+    return path.read_text(encoding="utf-8").strip()
 
 
 @lru_cache(maxsize=1)
@@ -104,3 +132,69 @@ def get_settings() -> Settings:
         models_dir=Path(_env("MODELS_DIR", str(PROJECT_ROOT / "models"))).resolve(),
         sla_file=Path(_env("SLA_FILE", str(PROJECT_ROOT / "sla.yml"))).resolve(),
     )
+
+
+# --- customer channels (issue 6) ---
+
+#: WeChat's API host; ``WECHAT_API_BASE`` points tests and the benchmark at a local fake.
+WECHAT_API_BASE = "https://api.weixin.qq.com"
+#: Seconds the WeChat channel waits for the bot before answering ``success`` and sending the
+#: answer through the customer-service API (WeChat itself gives up after 5 s).
+WECHAT_REPLY_TIMEOUT_S = 4.0
+
+
+@dataclass(frozen=True)
+class WeChatSettings:
+    """The Official Account the WeChat channel serves.
+
+    Each value comes from its environment variable when set, else from the channel's entry in
+    ``credentials.yml`` (key in brackets), else the default.
+
+    Attributes:
+        token: ``WECHAT_TOKEN`` [token]: the Token entered in the account's server settings.
+        app_id: ``WECHAT_APP_ID`` [app_id]: AppID.
+        app_secret: ``WECHAT_APP_SECRET`` [app_secret]: AppSecret, for access tokens.
+        aes_key: ``WECHAT_AES_KEY`` [aes_key]: EncodingAESKey (43 characters); empty means
+            plaintext mode only.
+        api_base: ``WECHAT_API_BASE`` [api_base]: API scheme and host.
+        reply_timeout_s: ``WECHAT_REPLY_TIMEOUT`` [reply_timeout]: see
+            ``WECHAT_REPLY_TIMEOUT_S``.
+    """
+
+    token: str
+    app_id: str
+    app_secret: str
+    aes_key: str
+    api_base: str
+    reply_timeout_s: float
+
+
+def wechat_settings(credentials: Mapping[str, object] | None = None) -> WeChatSettings:
+    """Merge ``WECHAT_*`` environment variables over the channel's ``credentials.yml`` entry."""
+    given = credentials or {}
+
+    def value(env_name: str, key: str, default: str) -> str:
+        return _env(env_name, str(given.get(key) or "").strip() or default)
+
+    return WeChatSettings(
+        token=value("WECHAT_TOKEN", "token", ""),
+        app_id=value("WECHAT_APP_ID", "app_id", ""),
+        app_secret=value("WECHAT_APP_SECRET", "app_secret", ""),
+        aes_key=value("WECHAT_AES_KEY", "aes_key", ""),
+        api_base=value("WECHAT_API_BASE", "api_base", WECHAT_API_BASE),
+        reply_timeout_s=float(value("WECHAT_REPLY_TIMEOUT", "reply_timeout", "")
+                              or WECHAT_REPLY_TIMEOUT_S),
+    )  # fmt: skip
+
+
+def widget_secret(settings: Settings) -> str:
+    """Key that signs web-chat session ids (``WIDGET_SECRET``, else generated once in var/).
+
+    Every Rasa server behind one load balancer needs the same value.
+    """
+    return _secret("WIDGET_SECRET", settings.var_dir / "widget.key", lambda: secrets.token_urlsafe(32))
+
+
+def chat_server_url(settings: Settings) -> str:
+    """Where browsers reach Rasa's socket.io endpoint (``CHAT_SERVER_URL``; default RASA_URL)."""
+    return _env("CHAT_SERVER_URL", settings.rasa_url)

@@ -8,8 +8,9 @@ from aiohttp import web
 
 from bot.console.errors import json_error
 from bot.console.state import SESSIONMAKER
+from bot.store.lifecycle import list_events
 from bot.store.models import TICKET_STATUSES
-from bot.store.serializers import ticket_to_dict
+from bot.store.serializers import event_to_dict, ticket_to_dict
 from bot.store.tickets import MAX_LIST_LIMIT, get_ticket, list_tickets
 
 DEFAULT_LIMIT = 50
@@ -69,13 +70,16 @@ async def list_tickets_handler(request: web.Request) -> web.Response:
 
 
 async def ticket_detail_handler(request: web.Request) -> web.Response:
-    """``GET /api/tickets/{number}``: one ticket, or a JSON 404."""
+    """``GET /api/tickets/{number}``: one ticket with its event log, or a JSON 404."""
     number = request.match_info["number"]
     async with request.app[SESSIONMAKER]() as session:
         ticket = await get_ticket(session, number)
-    if ticket is None:
-        return json_error(404, f"ticket {number} not found")
-    return web.json_response(ticket_to_dict(ticket))
+        if ticket is None:
+            return json_error(404, f"ticket {number} not found")
+        events = await list_events(session, ticket)
+    return web.json_response(
+        {**ticket_to_dict(ticket), "events": [event_to_dict(e) for e in events]}
+    )
 
 
 def setup_routes(app: web.Application) -> None:

@@ -10,17 +10,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+import aiohttp
 from aiohttp import web
 
-from bot.console import api
+from bot.console import api, lifecycle_api
 from bot.console.auth import auth_middleware
 from bot.console.errors import error_middleware
-from bot.console.state import ENGINE, SESSIONMAKER, SETTINGS
+from bot.console.rasa_client import RasaClient
+from bot.console.state import ENGINE, RASA, SESSIONMAKER, SETTINGS
 from bot.settings import Settings, get_settings
 from bot.store.db import make_engine, make_sessionmaker
 from bot.store.migrate import upgrade
 
-__all__ = ["ENGINE", "SESSIONMAKER", "SETTINGS", "init_app"]
+__all__ = ["ENGINE", "RASA", "SESSIONMAKER", "SETTINGS", "init_app"]
 
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -35,6 +37,14 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         await engine.dispose()
+
+
+async def rasa_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Open the HTTP session the console talks to Rasa with; close it on shutdown."""
+    settings = app[SETTINGS]
+    async with aiohttp.ClientSession() as http:
+        app[RASA] = RasaClient(settings.rasa_url, settings.rasa_token(), http)
+        yield
 
 
 async def health(_request: web.Request) -> web.Response:
@@ -55,6 +65,8 @@ def init_app(settings: Settings | None = None) -> web.Application:
     app = web.Application(middlewares=[error_middleware, auth_middleware])
     app[SETTINGS] = settings or get_settings()
     app.cleanup_ctx.append(database_ctx)
+    app.cleanup_ctx.append(rasa_ctx)
     app.router.add_get("/health", health)
     api.setup_routes(app)
+    lifecycle_api.setup_routes(app)
     return app

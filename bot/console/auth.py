@@ -6,10 +6,13 @@ from aiohttp import web
 
 from bot.console.errors import Handler, json_error
 from bot.console.state import SESSIONMAKER
-from bot.store.tokens import verify_token
+from bot.store.tokens import token_name
 
 #: Paths under this prefix need ``Authorization: Bearer <token>``.
 API_PREFIX = "/api/"
+
+#: Request key holding who is calling, for ticket event logs (``api:<token name>``).
+ACTOR = "actor"
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="console"'}
 
@@ -32,7 +35,8 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if token is None:
         return json_error(401, "missing bearer token", _CHALLENGE)
     async with request.app[SESSIONMAKER]() as session:
-        valid = await verify_token(session, token)
-    if not valid:
+        name = await token_name(session, token)
+    if name is None:
         return json_error(401, "invalid or revoked token", _CHALLENGE)
+    request[ACTOR] = f"api:{name}"
     return await handler(request)

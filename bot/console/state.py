@@ -6,8 +6,10 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import sessionmaker
 
+from bot.console.rasa_client import RasaClient
 from bot.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", AsyncEngine)
 SESSIONMAKER = web.AppKey("sessionmaker", sessionmaker)
+RASA = web.AppKey("rasa", RasaClient)

@@ -15,15 +15,19 @@ from sqlalchemy import (
     Column,
     DateTime,
     Float,
+    ForeignKey,
     Integer,
     MetaData,
     String,
     Text,
     UniqueConstraint,
     false,
+    true,
 )
-from sqlalchemy.orm import declarative_base
+from sqlalchemy.orm import declarative_base, relationship
 from sqlalchemy.types import TypeDecorator
+
+from bot.store.crypto import EncryptedText
 
 # Fixed constraint names keep migrations identical on SQLite and PostgreSQL and let later
 # revisions drop or alter constraints by name.
@@ -40,6 +44,25 @@ Base: Any = declarative_base(metadata=metadata)
 
 #: Every status a ticket can have, in lifecycle order.
 TICKET_STATUSES = ("open", "handed_off", "in_progress", "resolved", "closed", "cancelled")
+
+#: Statuses in which a ticket is still being worked on (the customer may add to or cancel it).
+ACTIVE_STATUSES = ("open", "handed_off", "in_progress")
+
+#: Staff roles, least to most privileged.
+STAFF_ROLES = ("agent", "trainer", "admin")
+
+#: What a ticket event records (``TicketEvent.kind``).
+EVENT_KINDS = (
+    "created",
+    "status",
+    "assigned",
+    "info_added",
+    "note",
+    "staff_reply",
+    "survey",
+    "follow_up",
+    "viewed_phone",
+)
 
 #: Where a message in the trainer's inbox came from: the tracker store (the NLU was unsure)
 #: or a staff agent who flagged a misunderstood message in the console.
@@ -99,6 +122,9 @@ class Ticket(Base):
         threat: Whether the customer threatened to escalate outside (12315, media, ...).
         idempotency_key: Caller-chosen key that makes retried creates return the same ticket.
         due_at: When the SLA says the customer gets an answer.
+        assignee: Username of the staff member handling it.
+        follow_up: Raised when the customer was unhappy afterwards (survey rating <= 2).
+        resolved_at: When it was last resolved.
     """
 
     __tablename__ = "tickets"
@@ -110,7 +136,7 @@ class Ticket(Base):
     category = Column(String(64), nullable=False, index=True)
     description = Column(Text, nullable=False)
     order_id = Column(String(128), nullable=True)
-    phone = Column(String(64), nullable=True)
+    phone = Column(EncryptedText(), nullable=True)
     desired_outcome = Column(Text, nullable=True)
     status = Column(String(32), nullable=False, default="open", server_default="open", index=True)
     priority = Column(
@@ -124,6 +150,13 @@ class Ticket(Base):
     created_at = Column(UTCDateTime(), nullable=False, default=utcnow, index=True)
     updated_at = Column(UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow)
     due_at = Column(UTCDateTime(), nullable=True)
+    assignee = Column(String(128), nullable=True, index=True)
+    follow_up = Column(
+        Boolean(create_constraint=False), nullable=False, default=False, server_default=false()
+    )
+    resolved_at = Column(UTCDateTime(), nullable=True)
+    # Loaded with the ticket in one extra query (async sessions cannot lazy-load).
+    survey = relationship("Survey", uselist=False, lazy="selectin", back_populates="ticket")
 
     __table_args__ = (
         CheckConstraint(
@@ -135,6 +168,79 @@ class Ticket(Base):
 
     def __repr__(self) -> str:
         return f"<Ticket {self.number} {self.category} {self.status}>"
+
+
+class TicketEvent(Base):
+    """One entry of a ticket's append-only history: who changed what, and when.
+
+    Attributes:
+        kind: One of ``EVENT_KINDS``.
+        actor: ``bot``, ``customer``, ``staff:<username>`` or ``api:<token name>``.
+        from_status: Status before a ``status`` event.
+        to_status: Status after a ``status`` event.
+        detail: Free text (the added information, the note, the reply).
+    """
+
+    __tablename__ = "ticket_events"
+
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer, ForeignKey("tickets.id"), nullable=False, index=True)
+    at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    actor = Column(String(160), nullable=False)
+    kind = Column(String(32), nullable=False)
+    from_status = Column(String(32), nullable=True)
+    to_status = Column(String(32), nullable=True)
+    detail = Column(Text, nullable=True)
+
+
+class Survey(Base):
+    """The satisfaction survey of one resolved ticket (at most one per ticket).
+
+    Attributes:
+        rating: 1 (very unhappy) to 5 (very happy); empty when skipped.
+        solved: Whether the customer says the problem was solved; empty when skipped.
+        comment: Optional free text.
+        asked_at: When the bot started asking.
+        answered_at: When the answers were stored; answers are stored once.
+    """
+
+    __tablename__ = "surveys"
+
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer, ForeignKey("tickets.id"), nullable=False, unique=True)
+    sender_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(64), nullable=False)
+    rating = Column(Integer, nullable=True)
+    solved = Column(Boolean(create_constraint=False), nullable=True)
+    comment = Column(Text, nullable=True)
+    asked_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    answered_at = Column(UTCDateTime(), nullable=True, index=True)
+    ticket = relationship("Ticket", back_populates="survey", lazy="raise")
+
+    __table_args__ = (CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating"),)
+
+
+class StaffUser(Base):
+    """A staff account of the console; only a password hash is stored."""
+
+    __tablename__ = "staff_users"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False, unique=True)
+    display_name = Column(String(128), nullable=True)
+    password_hash = Column(String(255), nullable=False)
+    role = Column(String(16), nullable=False)
+    active = Column(
+        Boolean(create_constraint=False), nullable=False, default=True, server_default=true()
+    )
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    last_login_at = Column(UTCDateTime(), nullable=True)
+
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ({})".format(", ".join(f"'{r}'" for r in STAFF_ROLES)), name="role"
+        ),
+    )
 
 
 class TicketCounter(Base):

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.privacy import mask_phone, mask_text
-from bot.store.models import Ticket
+from bot.store.models import Survey, Ticket, TicketEvent
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -35,6 +35,32 @@ def ticket_to_dict(ticket: Ticket) -> dict[str, Any]:
         "created_at": _iso(ticket.created_at),
         "updated_at": _iso(ticket.updated_at),
         "due_at": _iso(ticket.due_at),
-        # Satisfaction surveys get their own table in a later revision.
-        "survey": None,
+        "assignee": ticket.assignee,
+        "follow_up": bool(ticket.follow_up),
+        "resolved_at": _iso(ticket.resolved_at),
+        "survey": survey_to_dict(ticket.survey) if ticket.survey is not None else None,
+    }
+
+
+def survey_to_dict(survey: Survey) -> dict[str, Any]:
+    """Return a survey's JSON form: ``rating``, ``solved``, ``comment`` and when."""
+    return {
+        "rating": survey.rating,
+        "solved": survey.solved,
+        "comment": mask_text(survey.comment),
+        "channel": survey.channel,
+        "asked_at": _iso(survey.asked_at),
+        "answered_at": _iso(survey.answered_at),
+    }
+
+
+def event_to_dict(event: TicketEvent) -> dict[str, Any]:
+    """Return one ticket history entry's JSON form (personal data masked)."""
+    return {
+        "at": _iso(event.at),
+        "actor": event.actor,
+        "kind": event.kind,
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "detail": mask_text(event.detail),
     }

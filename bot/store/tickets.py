@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.db import SQLITE_IMMEDIATE
+from bot.store.lifecycle import record_event
 from bot.store.models import (
     PRIORITY_DEFAULT,
     PRIORITY_MAX,
@@ -58,6 +59,7 @@ class TicketDraft:
         threat: Whether the customer threatened to escalate outside.
         priority: 1 (most urgent) to 5.
         due_at: SLA deadline, timezone-aware.
+        actor: Who creates it, for the event log (the bot, or staff on the customer's behalf).
     """
 
     sender_id: str
@@ -72,6 +74,7 @@ class TicketDraft:
     threat: bool = False
     priority: int = PRIORITY_DEFAULT
     due_at: datetime | None = None
+    actor: str = "bot"
 
     def validate(self) -> None:
         """Raise ``ValueError`` for a draft the database would reject."""
@@ -221,9 +224,11 @@ async def create_ticket(
                 created_at=created_at,
                 updated_at=created_at,
                 due_at=_aware(draft.due_at) if draft.due_at is not None else None,
+                survey=None,  # a new ticket has none: mark it loaded, never lazy-load it
             )
             session.add(ticket)
             await session.flush()
+            await record_event(session, ticket, draft.actor, "created", at=created_at)
             return await _settle(session, ticket), True
         except IntegrityError as error:
             await session.rollback()

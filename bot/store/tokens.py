@@ -41,14 +41,19 @@ async def create_token(session: AsyncSession, name: str) -> str:
 
 async def verify_token(session: AsyncSession, token: str) -> bool:
     """Tell whether ``token`` is a stored, unrevoked API token."""
+    return await token_name(session, token) is not None
+
+
+async def token_name(session: AsyncSession, token: str) -> str | None:
+    """Return the name of the stored, unrevoked API token ``token``, or ``None``."""
     if not token:
-        return False
+        return None
     result = await session.execute(
-        select(ApiToken.id).where(
+        select(ApiToken.name).where(
             ApiToken.token_hash == hash_token(token), ApiToken.revoked.is_(False)
         )
     )
-    return result.first() is not None
+    return result.scalar_one_or_none()
 
 
 async def revoke_tokens(session: AsyncSession, name: str) -> int:

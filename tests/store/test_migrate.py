@@ -11,7 +11,16 @@ from sqlalchemy.pool import NullPool
 from bot.store.db import needs_async_engine, sync_url
 from bot.store.migrate import alembic_config, current_revision, downgrade, upgrade
 
-TABLES = {"tickets", "ticket_counters", "api_tokens", "nlu_labels", "alembic_version"}
+TABLES = {
+    "tickets",
+    "ticket_counters",
+    "api_tokens",
+    "nlu_labels",
+    "ticket_events",
+    "surveys",
+    "staff_users",
+    "alembic_version",
+}
 
 
 def head_revision() -> str:
@@ -72,6 +81,33 @@ def test_downgrade_one_step_drops_nlu_labels(database_url: str) -> None:
     assert current_revision(database_url) == "0001"
     upgrade(database_url)
     assert "nlu_labels" in table_names(database_url)
+
+
+def test_lifecycle_revision_encrypts_stored_phones_and_back(database_url: str) -> None:
+    from sqlalchemy import text
+
+    from bot.store.crypto import decrypt
+
+    upgrade(database_url, "0002")
+    engine = create_engine(sync_url(database_url), future=True, poolclass=NullPool)
+    insert = text(
+        "INSERT INTO tickets (number, sender_id, channel, category, description, phone, status,"
+        " priority, threat, created_at, updated_at) VALUES ('TS20261125-0001', 'u', 'rest',"
+        " 'complain_other', 'x', '13812345678', 'open', 3, false, :now, :now)"
+    )
+    select_phone = text("SELECT phone FROM tickets")
+    try:
+        with engine.begin() as connection:
+            connection.execute(insert, {"now": "2026-11-25 00:00:00+00:00"})
+        upgrade(database_url, "0003")
+        with engine.connect() as connection:
+            stored = connection.execute(select_phone).scalar_one()
+        assert stored != "13812345678" and decrypt(stored) == "13812345678"
+        downgrade(database_url, "0002")
+        with engine.connect() as connection:
+            assert connection.execute(select_phone).scalar_one() == "13812345678"
+    finally:
+        engine.dispose()
 
 
 def test_schema_matches_models(migrated_url: str) -> None:

@@ -296,6 +296,9 @@ async def test_ticket_to_dict_masks_personal_data(session: AsyncSession) -> None
         "created_at",
         "updated_at",
         "due_at",
+        "assignee",
+        "follow_up",
+        "resolved_at",
         "survey",
     }
     assert data["phone"] == "138****5678"
