@@ -26,7 +26,13 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m bot db upgrade
 	touch $@
 
-install: $(STAMP) ## Create .venv (Python 3.10) with the pinned dependencies; migrate the database
+install: $(STAMP) /usr/bin/chromium ## Create .venv (Python 3.10) with the pinned dependencies; migrate the database
+
+# The web-widget tests drive Debian's chromium through Playwright (never Playwright's own
+# browser download). Installed when missing; where apt is not usable those tests skip.
+/usr/bin/chromium:
+	-command -v apt-get >/dev/null && { apt-get update -qq && apt-get install -y -qq chromium; } \
+		|| echo "chromium not installed: the web-widget tests will be skipped" >&2
 
 train: install ## Train the Rasa model (skipped when data and config are unchanged)
 	$(PY) -m bot train
