@@ -58,6 +58,16 @@ class FakeWeChatApi:
         """Base URL to put in ``WECHAT_API_BASE``."""
         return f"http://127.0.0.1:{self.port}"
 
+    def channel_env(self, token: str, aes_key: str = "") -> dict[str, str]:
+        """The ``WECHAT_*`` environment that points the bot's channel at this fake."""
+        return {
+            "WECHAT_TOKEN": token,
+            "WECHAT_APP_ID": self.app_id,
+            "WECHAT_APP_SECRET": self.app_secret,
+            "WECHAT_AES_KEY": aes_key,
+            "WECHAT_API_BASE": self.url,
+        }
+
     def expire_tokens(self) -> None:
         """Invalidate every token issued so far (as WeChat does after a new one, or 7200 s)."""
         with self._lock:
@@ -67,6 +77,11 @@ class FakeWeChatApi:
         """Texts received for ``openid``, in arrival order."""
         with self._lock:
             return [m.content for m in self.messages if m.touser == openid]
+
+    def sent_to_times(self, openid: str) -> list[float]:
+        """Arrival times (``time.monotonic()``) of the texts for ``openid``, in order."""
+        with self._lock:
+            return [m.received_at for m in self.messages if m.touser == openid]
 
     async def _token(self, request: web.Request) -> web.Response:
         query = request.query
@@ -163,7 +178,7 @@ class WeChatSender:
 
         return WeChatCrypto(self.token, self.aes_key, self.app_id)
 
-    def signed_query(self, timestamp: str | None = None, nonce: str | None = None) -> dict[str, str]:
+    def signed_query(self, timestamp: str = "", nonce: str = "") -> dict[str, str]:
         """``signature``, ``timestamp`` and ``nonce`` as WeChat puts them on every request."""
         from wechatpy.utils import WeChatSigner
 
@@ -206,8 +221,8 @@ class WeChatSender:
         query = {**self.signed_query(), "openid": _field(xml, "FromUserName")}
         if not (self.aes_key if encrypted is None else encrypted):
             return query, xml.encode("utf-8")
-        envelope = xmltodict.parse(self._crypto().encrypt_message(xml, query["nonce"],
-                                                                  query["timestamp"]))["xml"]  # fmt: skip
+        encrypted_xml = self._crypto().encrypt_message(xml, query["nonce"], query["timestamp"])
+        envelope = xmltodict.parse(encrypted_xml)["xml"]
         query.update(encrypt_type="aes", msg_signature=envelope["MsgSignature"])
         body = (
             f"<xml><ToUserName><![CDATA[{self.account}]]></ToUserName>"

@@ -10,8 +10,10 @@ from bot.channels.wechat_output import ButtonMemory, WeChatOutput, number_button
 from tests.channels.conftest import APP_ID, APP_SECRET
 
 OPENID = "o6_bmjrPTlm6_2sgVt7hMZOPfL2M"
-RATINGS = [{"title": f"{n} {label}", "payload": f'/rate{{"rating": {n}}}'}
-           for n, label in [(5, "非常满意"), (4, "满意"), (3, "一般"), (2, "不满意"), (1, "很差")]]  # fmt: skip
+LABELS = {5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "很差"}
+RATINGS = [
+    {"title": f"{n} {label}", "payload": f'/rate{{"rating": {n}}}'} for n, label in LABELS.items()
+]
 
 
 def test_plain_titles_are_numbered_in_order() -> None:
