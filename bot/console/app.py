@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from bot.console import api, lifecycle_api
+from bot.console import api, lifecycle_api, widget
 from bot.console.auth import auth_middleware
 from bot.console.errors import error_middleware
 from bot.console.rasa_client import RasaClient
@@ -69,4 +69,5 @@ def init_app(settings: Settings | None = None) -> web.Application:
     app.router.add_get("/health", health)
     api.setup_routes(app)
     lifecycle_api.setup_routes(app)
+    widget.setup_routes(app)
     return app
