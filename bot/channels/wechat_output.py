@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 #: How long the buttons last offered to a user stay answerable by number.
 BUTTONS_TTL_S = 30 * 60
+#: WeChat's limit for one text (passive reply or customer-service message), in UTF-8 bytes.
+MAX_TEXT_BYTES = 2048
 _LEADING_NUMBER = re.compile(r"^\s*(\d{1,2})(?!\d)")
 
 
@@ -50,6 +52,26 @@ def number_buttons(buttons: Sequence[Mapping[str, Any]]) -> list[tuple[str, str,
             if match is not None
         ]
     return [(str(i), t, p) for i, (t, p) in enumerate(zip(titles, payloads, strict=True), 1)]
+
+
+def split_text(text: str, limit: int = MAX_TEXT_BYTES) -> list[str]:
+    """Cut ``text`` into pieces of at most ``limit`` UTF-8 bytes, at line breaks if possible."""
+    pieces: list[str] = []
+    current = ""
+    for line in text.splitlines(keepends=True):
+        if len((current + line).encode("utf-8")) <= limit:
+            current += line
+            continue
+        if current:
+            pieces.append(current)
+        current = ""
+        for char in line:  # a single line longer than the limit: cut between characters
+            if len((current + char).encode("utf-8")) > limit:
+                pieces.append(current)
+                current = ""
+            current += char
+    pieces.append(current)
+    return [piece.strip("\n") for piece in pieces if piece.strip()]
 
 
 def render_buttons(text: str, numbered: Sequence[tuple[str, str, str]]) -> str:
@@ -147,7 +169,8 @@ class WeChatOutput(OutputChannel):
     async def deliver(self, recipient_id: str, text: str) -> None:
         """Send ``text`` now through the API; failures are logged, never raised into Rasa."""
         try:
-            await self.api.send_text(recipient_id, text)
+            for piece in split_text(text):
+                await self.api.send_text(recipient_id, piece)
         except WeChatApiError as error:
             logger.error(
                 "WeChat message to %s not delivered: %s", recipient_id, mask_text(str(error))
@@ -179,14 +202,19 @@ class DeferredReply(WeChatOutput):
                 return
             await self._flush([text])
 
-    def take_passive(self) -> list[str]:
-        """The bot finished in time: return its messages for the passive reply.
+    def passive_text(self) -> str | None:
+        """The bot finished in time: its messages as one passive reply, if they fit in one.
 
-        Anything the conversation says later (it should not) goes through the API.
+        Returns:
+            The text, or ``None`` when the bot said nothing or too much for one reply (then
+            ``switch_to_api`` sends it in pieces).
         """
-        self._passive = False
-        collected, self._collected = self._collected, []
-        return collected
+        joined = "\n\n".join(self._collected)
+        if not self._collected or len(joined.encode("utf-8")) > MAX_TEXT_BYTES:
+            return None
+        self._passive = False  # anything said later (it should not be) goes via the API
+        self._collected = []
+        return joined
 
     def switch_to_api(self) -> asyncio.Task[None]:
         """The deadline passed: from now on, deliver through the API, collected ones first.

@@ -236,8 +236,11 @@ class WeChatWebhook:
             self._keep(output.switch_to_api())
             self._keep(turn)
             return SUCCESS
-        said = output.take_passive()
-        return "\n\n".join(said) if said else SUCCESS
+        reply = output.passive_text()
+        if reply is None:
+            self._keep(output.switch_to_api())  # sends what did not fit, if anything
+            return SUCCESS
+        return reply
 
     def _keep(self, task: asyncio.Task[Any]) -> None:
         self._background.add(task)

@@ -6,7 +6,13 @@ import time
 
 from bot.bench.wechat_fake import FakeWeChatApi
 from bot.channels.wechat_api import WeChatApi
-from bot.channels.wechat_output import ButtonMemory, WeChatOutput, number_buttons, render_buttons
+from bot.channels.wechat_output import (
+    ButtonMemory,
+    WeChatOutput,
+    number_buttons,
+    render_buttons,
+    split_text,
+)
 from tests.channels.conftest import APP_ID, APP_SECRET
 
 OPENID = "o6_bmjrPTlm6_2sgVt7hMZOPfL2M"
@@ -80,3 +86,12 @@ async def test_survey_buttons_sent_through_the_api_are_remembered(
         await api.close()
     assert fake_api.sent_to(OPENID)[0].startswith("请为本次服务打分\n回复数字即可：\n5. 非常满意")
     assert memory.resolve(OPENID, "4") == '/rate{"rating": 4}'
+
+
+def test_long_texts_are_split_within_wechats_byte_limit() -> None:
+    text = "第一行\n" + "长" * 1000 + "\n最后一行"
+    pieces = split_text(text, limit=600)
+    assert all(len(piece.encode("utf-8")) <= 600 for piece in pieces)
+    assert "".join(pieces).replace("\n", "") == text.replace("\n", "")
+    assert pieces[0] == "第一行" and pieces[-1].endswith("最后一行")
+    assert split_text("短句") == ["短句"]

@@ -268,3 +268,14 @@ async def test_a_digit_picks_the_button_offered_last(
     other_user = "o6_bmjrPTlm6_2sgVt7hMZOPfOTHER"
     await webhook.handle("POST", *sender.post(sender.text(other_user, "2")))
     assert bot.received[-1][1] == "2"  # buttons are remembered per OpenID
+
+
+async def test_an_answer_too_long_for_one_reply_goes_through_the_api_in_pieces(
+    fake_api: FakeWeChatApi, sender: WeChatSender
+) -> None:
+    long_text = "我已记录：" + "快递迟迟未到，" * 200  # ~4 KB, WeChat takes 2 KB per text
+    webhook = make_webhook(fake_api, ScriptedBot([(0, {"text": long_text})]))
+    answer = await webhook.handle("POST", *sender.post(sender.text(OPENID, "总结一下")))
+    assert answer.body == SUCCESS
+    await wait_for(lambda: len(fake_api.sent_to(OPENID)) >= 3)
+    assert "".join(fake_api.sent_to(OPENID)) == long_text
