@@ -126,19 +126,3 @@ class ActionOfferHandoff(Action):
             **fresh_variant("utter_offer_handoff", domain, last_bot_text(tracker))
         )
         return [SlotSet("handoff_offered", True), *record_events(tracker)]
-
-
-class ActionHandoff(Action):
-    """Tells the customer honestly that a person takes over; calmer wording after a threat."""
-
-    def name(self) -> str:
-        """Name used by rules and the de-escalation policy."""
-        return "action_handoff"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
-        """Announce the handoff; what was said so far stays with the conversation."""
-        response = "utter_handoff_threat" if tracker.get_slot("threat") else "utter_handoff"
-        dispatcher.utter_message(**fresh_variant(response, domain, last_bot_text(tracker)))
-        return record_events(tracker)

@@ -17,10 +17,18 @@ from bot.settings import get_settings
 
 @dataclass(frozen=True)
 class SlaTable:
-    """Hours promised per category, with a default for categories not listed."""
+    """Hours promised per category, with a default for categories not listed.
+
+    Attributes:
+        default_hours: Response time of a category not listed.
+        hours_by_category: Response time per complaint intent.
+        handoff_minutes: How soon a staff member usually answers after a handoff, quoted to
+            the customer when the bot hands the conversation over.
+    """
 
     default_hours: int
     hours_by_category: dict[str, int]
+    handoff_minutes: int = 30
 
     def hours_for(self, category: str | None) -> int:
         """Return the promised response time in hours for ``category``."""
@@ -43,9 +51,10 @@ def load_sla(path: Path) -> SlaTable:
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     default = int(raw.get("default_hours", 48))
     table = {str(k): int(v) for k, v in (raw.get("categories") or {}).items()}
-    if default <= 0 or any(v <= 0 for v in table.values()):
-        raise ValueError(f"{path}: SLA hours must be positive")
-    return SlaTable(default_hours=default, hours_by_category=table)
+    handoff = int(raw.get("handoff_minutes", 30))
+    if default <= 0 or handoff <= 0 or any(v <= 0 for v in table.values()):
+        raise ValueError(f"{path}: SLA hours and minutes must be positive")
+    return SlaTable(default_hours=default, hours_by_category=table, handoff_minutes=handoff)
 
 
 @lru_cache(maxsize=1)

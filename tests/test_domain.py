@@ -12,7 +12,7 @@ from bot.settings import PROJECT_ROOT
 
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
 # Values the actions pass to dispatcher.utter_message(response=..., **kwargs).
-ACTION_VARIABLES = {"ticket_number", "summary", "hours", "status_text", "due_text"}
+ACTION_VARIABLES = {"ticket_number", "summary", "hours", "status_text", "due_text", "minutes"}
 # DESIGN.md §2: never tell a customer to calm down, never argue or blame them.
 FORBIDDEN = ("冷静", "您别激动", "不要激动", "是您自己", "您搞错了", "这不是我们的")
 FIXED_INTENTS = {
@@ -55,6 +55,8 @@ def test_every_response_has_variants_or_is_a_fixed_prompt() -> None:
         "utter_ask_desired_outcome",
         "utter_ticket_failed",
         "utter_default",
+        "utter_ask_survey_rating_again",
+        "utter_ask_survey_solved_again",
     }, single
 
 

@@ -70,6 +70,9 @@ def test_data_validates() -> None:
     other_warnings = [
         line
         for line in output.splitlines()
-        if "UserWarning" in line and "is not used in any story or rule" not in line
+        if "UserWarning" in line
+        and "is not used in any story or rule" not in line
+        # Intents the console triggers through the HTTP API have no NLU examples by design.
+        and not re.search(r"The intent 'EXTERNAL_\w+' is listed in the domain file", line)
     ]
     assert not other_warnings, other_warnings
