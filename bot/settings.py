@@ -192,9 +192,25 @@ def widget_secret(settings: Settings) -> str:
 
     Every Rasa server behind one load balancer needs the same value.
     """
-    return _secret("WIDGET_SECRET", settings.var_dir / "widget.key", lambda: secrets.token_urlsafe(32))
+    return _secret(
+        "WIDGET_SECRET", settings.var_dir / "widget.key", lambda: secrets.token_urlsafe(32)
+    )
 
 
 def chat_server_url(settings: Settings) -> str:
     """Where browsers reach Rasa's socket.io endpoint (``CHAT_SERVER_URL``; default RASA_URL)."""
     return _env("CHAT_SERVER_URL", settings.rasa_url)
+
+
+# --- staff console (issue 7) ---
+
+
+def console_secret(settings: Settings) -> str:
+    """Key that encrypts and signs staff console session cookies (``CONSOLE_SECRET``, else
+    generated once in var/). Every console process behind one load balancer needs the same."""
+    return _secret("CONSOLE_SECRET", settings.var_dir / "console.key", _new_fernet_key)
+
+
+def console_secure_cookies() -> bool:
+    """Send the session cookie only over HTTPS (``CONSOLE_SECURE_COOKIE=1`` behind TLS)."""
+    return _env("CONSOLE_SECURE_COOKIE", "0").lower() in ("1", "true", "yes")

@@ -16,16 +16,14 @@ from aiohttp import web
 from bot.console.auth import ACTOR
 from bot.console.errors import json_error
 from bot.console.rasa_client import RasaUnavailable
-from bot.console.state import RASA, SESSIONMAKER
-from bot.store.lifecycle import InvalidTransition, change_status, record_event
-from bot.store.serializers import survey_to_dict, ticket_to_dict
+from bot.console.state import SESSIONMAKER
+from bot.console.ticket_ops import TicketNotFound, check_reply, resolve_ticket, send_reply
+from bot.store.lifecycle import InvalidTransition
+from bot.store.serializers import survey_to_dict
 from bot.store.surveys import csat_summary, list_surveys
-from bot.store.tickets import MAX_LIST_LIMIT, get_ticket
+from bot.store.tickets import MAX_LIST_LIMIT
 
 logger = logging.getLogger(__name__)
-
-#: Longest staff reply accepted (WeChat's customer-service API takes about 2,000 characters).
-MAX_REPLY_CHARS = 2000
 
 
 async def _json_body(request: web.Request) -> dict[str, Any]:
@@ -53,55 +51,35 @@ async def resolve_handler(request: web.Request) -> web.Response:
     note = body.get("note")
     if note is not None and not isinstance(note, str):
         return json_error(400, "note must be a string")
-    actor = request.get(ACTOR, "api")
-    async with request.app[SESSIONMAKER]() as session:
-        ticket = await get_ticket(session, number)
-        if ticket is None:
-            return json_error(404, f"ticket {number} not found")
-        try:
-            changed = await change_status(session, ticket, "resolved", actor, note)
-        except InvalidTransition as error:
-            return json_error(409, str(error))
-        await session.commit()
-        data = ticket_to_dict(ticket)
-        sender_id = ticket.sender_id
-    survey_started = False
-    if changed:
-        try:
-            await request.app[RASA].start_survey(sender_id, number)
-            survey_started = True
-        except RasaUnavailable:
-            logger.exception("survey for %s could not be started", number)
-    return web.json_response({**data, "changed": changed, "survey_started": survey_started})
+    try:
+        outcome = await resolve_ticket(request.app, number, request.get(ACTOR, "api"), note)
+    except TicketNotFound:
+        return json_error(404, f"ticket {number} not found")
+    except InvalidTransition as error:
+        return json_error(409, str(error))
+    return web.json_response(
+        {**outcome.ticket, "changed": outcome.changed, "survey_started": outcome.survey_started}
+    )
 
 
 async def reply_handler(request: web.Request) -> web.Response:
     """``POST /api/tickets/{number}/reply`` with ``{"text": "...", "agent": "..."}``."""
     number = request.match_info["number"]
     body = await _json_body(request)
-    text = body.get("text")
-    if not isinstance(text, str) or not text.strip():
-        return json_error(400, "text must be a non-empty string")
-    if len(text) > MAX_REPLY_CHARS:
-        return json_error(400, f"text must be at most {MAX_REPLY_CHARS} characters")
-    actor = request.get(ACTOR, "api")
     agent = body.get("agent") if isinstance(body.get("agent"), str) else None
-    async with request.app[SESSIONMAKER]() as session:
-        ticket = await get_ticket(session, number)
-        if ticket is None:
-            return json_error(404, f"ticket {number} not found")
-        try:
-            await request.app[RASA].send_staff_reply(
-                ticket.sender_id, text.strip(), agent or "客服"
-            )
-        except RasaUnavailable:
-            logger.exception("reply to %s could not be delivered", number)
-            return json_error(503, "the conversation could not be reached; try again")
-        await record_event(session, ticket, actor, "staff_reply", text.strip())
-        if ticket.status in ("open", "handed_off"):
-            await change_status(session, ticket, "in_progress", actor)
-        await session.commit()
-        return web.json_response(ticket_to_dict(ticket))
+    try:
+        text = check_reply(body.get("text"))
+        ticket = await send_reply(
+            request.app, number, text, request.get(ACTOR, "api"), agent or "客服"
+        )
+    except ValueError as error:
+        return json_error(400, str(error))
+    except TicketNotFound:
+        return json_error(404, f"ticket {number} not found")
+    except RasaUnavailable:
+        logger.exception("reply to %s could not be delivered", number)
+        return json_error(503, "the conversation could not be reached; try again")
+    return web.json_response(ticket)
 
 
 async def surveys_handler(request: web.Request) -> web.Response:

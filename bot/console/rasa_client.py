@@ -55,6 +55,17 @@ class RasaClient:
         except (aiohttp.ClientError, TimeoutError) as error:
             raise RasaUnavailable(f"Rasa could not be reached for {path}: {error}") from error
 
+    async def status(self) -> dict[str, Any]:
+        """Rasa's ``GET /status``: the model it serves (``model_file``, ``model_id``)."""
+        url = f"{self._base}/status"
+        try:
+            async with self._http.get(url, params={"token": self._token}, timeout=TIMEOUT) as resp:
+                if resp.status >= 400:
+                    raise RasaUnavailable(f"Rasa answered {resp.status} for /status")
+                return dict(await resp.json(content_type=None) or {})
+        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+            raise RasaUnavailable(f"Rasa could not be reached for /status: {error}") from error
+
     async def append_events(
         self, sender_id: str, events: list[dict[str, Any]], *, side_effects: bool = False
     ) -> Any:
@@ -81,8 +92,15 @@ class RasaClient:
         await self.append_events(sender_id, [{"event": "pause"}])
 
     async def resume(self, sender_id: str) -> None:
-        """Let the bot answer in the conversation again."""
-        await self.append_events(sender_id, [{"event": "resume"}])
+        """Let the bot answer in the conversation again.
+
+        The pause came straight after ``action_handoff``, before the bot went back to
+        listening, so ``action_listen`` is logged here: the next customer message (or a
+        triggered intent) is then read like any other turn by the rules and policies.
+        """
+        await self.append_events(
+            sender_id, [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+        )
 
     async def trigger_intent(
         self, sender_id: str, intent: str, entities: dict[str, Any] | None = None

@@ -16,6 +16,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -327,3 +328,29 @@ class NluLabel(Base):
 
     def __repr__(self) -> str:
         return f"<NluLabel {self.id} {self.predicted_intent}->{self.label_intent}>"
+
+
+class AuditEntry(Base):
+    """One line of the console's audit log: who viewed or changed what, from where.
+
+    Attributes:
+        actor: ``staff:<username>``, ``api:<token name>`` or ``anonymous`` (failed logins).
+        action: What happened, e.g. ``login``, ``login_failed``, ``view_ticket``,
+            ``reveal_phone``, ``resolve``, ``user_update``.
+        target: What it happened to (a ticket number, a username, an inbox id), if anything.
+        detail: Free text; personal data is masked before it is written.
+        ip: The client's address.
+    """
+
+    __tablename__ = "audit_log"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(UTCDateTime(), nullable=False, default=utcnow, index=True)
+    actor = Column(String(160), nullable=False)
+    action = Column(String(64), nullable=False)
+    target = Column(String(255), nullable=True)
+    detail = Column(Text, nullable=True)
+    ip = Column(String(64), nullable=True)
+
+    # Login rate limiting counts recent ``login_failed`` rows: (action, at) finds them.
+    __table_args__ = (Index("ix_audit_log_action_at", "action", "at"),)

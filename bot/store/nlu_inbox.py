@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.models import EMOTIONS, NluLabel, utcnow
@@ -229,3 +230,52 @@ async def mark_exported(session: AsyncSession, ids: Iterable[int]) -> int:
     )
     await session.commit()
     return int(result.rowcount or 0)
+
+
+async def set_emotion(session: AsyncSession, label_id: int, emotion: str, by: str) -> NluLabel:
+    """Record only the emotion of an inbox message (its intent label, if any, is kept); commits.
+
+    Raises:
+        ValueError: ``emotion`` is not one of ``EMOTIONS``, or the message was exported.
+        LabelNotFoundError: No message has ``label_id``.
+    """
+    if emotion not in EMOTIONS:
+        raise ValueError(f"unknown emotion {emotion!r}; valid emotions: {', '.join(EMOTIONS)}")
+    row = await session.get(NluLabel, label_id)
+    if row is None:
+        raise LabelNotFoundError(f"no inbox message with id {label_id}")
+    if row.exported_at is not None:
+        raise ValueError(
+            f"inbox message {label_id} is already in the training data; correct it there"
+        )
+    row.label_emotion = emotion
+    row.labelled_by = by
+    row.labelled_at = utcnow()
+    await session.commit()
+    return row
+
+
+#: ``source`` of messages an agent flagged in the console.
+SOURCE_AGENT_FLAG = "agent_flag"
+
+
+async def flag_message(session: AsyncSession, message: CustomerMessage) -> bool:
+    """Put a message an agent says the bot misunderstood into the inbox; commits.
+
+    Returns:
+        ``False`` when that message had been flagged already (nothing changes).
+    """
+    existing = await session.execute(
+        select(NluLabel.id).where(
+            NluLabel.source == SOURCE_AGENT_FLAG, NluLabel.event_id == message.event_id
+        )
+    )
+    if existing.first() is not None:
+        return False
+    session.add(NluLabel(**{**_row(message, utcnow()), "source": SOURCE_AGENT_FLAG}))
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()  # a concurrent flag of the same message won
+        return False
+    return True

@@ -19,6 +19,7 @@ TABLES = {
     "ticket_events",
     "surveys",
     "staff_users",
+    "audit_log",
     "alembic_version",
 }
 
