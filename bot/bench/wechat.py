@@ -186,9 +186,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.bench.wechat", description=__doc__)
     parser.add_argument("--conversations", type=int, default=20)
     parser.add_argument("--turns", type=int, default=3)
+    parser.add_argument("--model", type=Path, default=None, help="default: newest in MODELS_DIR")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
-    figures = bench_wechat(args.conversations, args.turns)
+    figures = bench_wechat(args.conversations, args.turns, args.model)
     print(json.dumps(figures) if args.json else format_figures(figures))
     return 0 if figures["p99_s"] <= figures["target_p99_s"] else 1
 
