@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp_jinja2
@@ -16,7 +16,14 @@ from bot.console.labels import CATEGORY, CHANNEL, EMOTION, STATUS, name
 from bot.console.pages import audit
 from bot.console.state import SESSIONMAKER
 from bot.store.models import utcnow
-from bot.store.reporting import ROW_FIELDS, Csat, Report, build_report, promise_state
+from bot.store.reporting import (
+    ROW_FIELDS,
+    Csat,
+    Report,
+    build_report,
+    promise_state,
+    ticket_rows,
+)
 
 #: Periods offered, in days.
 PERIODS = (7, 28, 56, 91, 182, 364)
@@ -83,7 +90,7 @@ async def dashboard(request: web.Request) -> dict[str, Any]:
     """``GET /dashboard?days=``."""
     days = _days(request)
     async with request.app[SESSIONMAKER]() as db:
-        report, _rows = await build_report(db, days)
+        report = await build_report(db, days)
     await audit(request, "view_dashboard", None, f"days={days}")
     return {
         "report": report,
@@ -108,9 +115,9 @@ def _cell(value: Any) -> str:
 async def dashboard_csv(request: web.Request) -> web.StreamResponse:
     """``GET /dashboard.csv?days=``: one row per ticket of the period (no personal data)."""
     days = _days(request)
-    async with request.app[SESSIONMAKER]() as db:
-        _report, rows = await build_report(db, days)
     now = utcnow()
+    async with request.app[SESSIONMAKER]() as db:
+        rows = await ticket_rows(db, now - timedelta(days=days), now)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([*ROW_FIELDS, "promise"])

@@ -34,7 +34,7 @@ from bot.store.transcripts import uncertain_messages
 
 #: Seconds between automatic syncs of the inbox from the tracker store.
 SYNC_EVERY_S = 60
-INBOX_PAGE = 50
+INBOX_PAGE = 25
 #: Most messages one sync reads (as ``bot nlu inbox``).
 SYNC_LIMIT = 5000
 JOB_NAMES = {"export": "导出训练数据", "train": "重新训练模型"}

@@ -1,8 +1,9 @@
 """Figures of the supervisor dashboard: volumes, SLA, CSAT over time, promises kept.
 
-One query reads the few columns needed of every ticket created in the period (with its
-survey), and the figures are counted in Python: weekly buckets and "promise kept" are awkward
-to write portably for SQLite and PostgreSQL, and a few thousand tuples count in milliseconds.
+Volumes, promise states and survey counts are counted by the database (GROUP BY, with the
+promise state as a SQL CASE); only rated surveys are read row by row, to split CSAT by week and
+group in Python, where weekly buckets are easy to write for SQLite and PostgreSQL alike.
+Reading every ticket into Python instead costs more than the 200 ms a page may take.
 
 Satisfaction is measured against expectation: a ticket's *promise* is the ``due_at`` the bot
 told the customer; it was kept when the ticket was resolved by then.
@@ -10,14 +11,14 @@ told the customer; it was kept when the ticket was resolved by then.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import case, func, null, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.store.models import ACTIVE_STATUSES, Survey, Ticket, utcnow
 from bot.store.surveys import SATISFIED_MIN
@@ -119,10 +120,48 @@ async def ticket_rows(
     return [dict(zip(ROW_FIELDS, values, strict=True)) for values in result.all()]
 
 
-async def _overdue(session: AsyncSession, now: datetime) -> tuple[int, list[dict[str, Any]]]:
+def promise_case(now: datetime) -> Any:
+    """SQL for ``promise_state``: ``kept``, ``broken``, ``pending`` or NULL."""
+    return case(
+        (or_(Ticket.due_at.is_(None), Ticket.status == "cancelled"), null()),
+        (Ticket.resolved_at.isnot(None),
+         case((Ticket.resolved_at <= Ticket.due_at, "kept"), else_="broken")),
+        (Ticket.due_at < now, "broken"),
+        else_="pending",
+    )  # fmt: skip
+
+
+async def _counts(
+    connection: AsyncConnection, column: Any, period: tuple[Any, ...]
+) -> list[tuple[Any, int]]:
+    rows = await connection.execute(
+        select(column, func.count(Ticket.id))
+        .where(*period)
+        .group_by(column)
+        .order_by(func.count(Ticket.id).desc())
+    )
+    return [(key, int(count)) for key, count in rows.all()]
+
+
+async def rated_facts(
+    connection: AsyncConnection, period: tuple[Any, ...], now: datetime
+) -> list[Any]:
+    """Rated surveys of the period's tickets: the groups CSAT is split by, and when."""
+    query = (
+        select(
+            Ticket.category, Ticket.channel, Ticket.assignee, Ticket.emotion, Survey.rating,
+            Survey.answered_at, promise_case(now).label("promise"),
+        )
+        .join(Survey, Survey.ticket_id == Ticket.id)
+        .where(*period, Survey.rating.isnot(None), Survey.answered_at.isnot(None))
+    )  # fmt: skip
+    return list((await connection.execute(query)).all())
+
+
+async def _overdue(connection: AsyncConnection, now: datetime) -> tuple[int, list[dict[str, Any]]]:
     overdue = (Ticket.status.in_(ACTIVE_STATUSES), Ticket.due_at < now)
-    count = (await session.execute(select(func.count(Ticket.id)).where(*overdue))).scalar_one()
-    rows = await session.execute(
+    count = (await connection.execute(select(func.count(Ticket.id)).where(*overdue))).scalar_one()
+    rows = await connection.execute(
         select(Ticket.number, Ticket.category, Ticket.status, Ticket.assignee, Ticket.due_at)
         .where(*overdue)
         .order_by(Ticket.due_at)
@@ -135,62 +174,64 @@ async def _overdue(session: AsyncSession, now: datetime) -> tuple[int, list[dict
     return int(count), listed
 
 
-def _weekly(rows: list[dict[str, Any]], weeks: list[date], key: str) -> dict[str, list[Csat]]:
+def _weekly(
+    rated: list[tuple[Any, date]], weeks: list[date], key: Callable[[Any], Any]
+) -> dict[str, list[Csat]]:
     ratings: dict[str, dict[date, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for row in rows:
-        if row["rating"] is not None and row["answered_at"] is not None:
-            group = row[key] or "—"
-            ratings[group][week_of(row["answered_at"])].append(row["rating"])
+    for row, week in rated:
+        ratings[key(row) or "—"][week].append(row.rating)
     return {
         group: [_csat(by_week.get(week, [])) for week in weeks]
         for group, by_week in sorted(ratings.items())
     }
 
 
-def summarise(rows: list[dict[str, Any]], start: datetime, end: datetime, now: datetime) -> Report:
-    """Count the figures of ``Report`` (all but the live SLA breaches) from ticket rows."""
-    report = Report(start=start, end=end, total=len(rows))
-    for name, target in (
-        ("category", "by_category"), ("status", "by_status"), ("channel", "by_channel"),
-    ):  # fmt: skip
-        setattr(report, target, Counter(row[name] for row in rows).most_common())
-    states = [promise_state(row, now) for row in rows]
-    report.promised = sum(1 for s in states if s is not None)
-    report.promise_kept = states.count("kept")
-    report.promise_broken = states.count("broken")
-    report.asked = sum(1 for row in rows if row["asked_at"] is not None)
-    answered = [row for row in rows if row["answered_at"] is not None]
-    report.answered = len(answered)
-    rated = [
-        (row, state) for row, state in zip(rows, states, strict=True) if row["rating"] is not None
-    ]
-    report.csat = _csat(row["rating"] for row, _ in rated)
-    report.csat_kept = _csat(row["rating"] for row, state in rated if state == "kept")
-    report.csat_broken = _csat(row["rating"] for row, state in rated if state == "broken")
-    emotions = sorted({row["emotion"] or "neutral" for row, _ in rated})
-    report.csat_by_emotion = [
-        (e, _csat(row["rating"] for row, _ in rated if (row["emotion"] or "neutral") == e))
-        for e in emotions
-    ]
-    first, last = week_of(start), week_of(end - timedelta(microseconds=1))
+def summarise_ratings(report: Report, rows: list[Any]) -> None:
+    """Fill the CSAT figures of ``report`` from ``rated_facts`` rows."""
+    report.csat = _csat(row.rating for row in rows)
+    report.csat_kept = _csat(row.rating for row in rows if row.promise == "kept")
+    report.csat_broken = _csat(row.rating for row in rows if row.promise == "broken")
+    by_emotion: dict[str, list[int]] = defaultdict(list)
+    for row in rows:
+        by_emotion[row.emotion or "neutral"].append(row.rating)
+    report.csat_by_emotion = [(e, _csat(by_emotion[e])) for e in sorted(by_emotion)]
+    first, last = week_of(report.start), week_of(report.end - timedelta(microseconds=1))
     report.weeks = [first + timedelta(weeks=i) for i in range((last - first).days // 7 + 1)]
+    rated = [(row, week_of(row.answered_at)) for row in rows]
     report.csat_weekly = {
-        "category": _weekly(rows, report.weeks, "category"),
-        "channel": _weekly(rows, report.weeks, "channel"),
-        "agent": _weekly(rows, report.weeks, "assignee"),
+        "category": _weekly(rated, report.weeks, lambda r: r.category),
+        "channel": _weekly(rated, report.weeks, lambda r: r.channel),
+        "agent": _weekly(rated, report.weeks, lambda r: r.assignee),
     }
-    overall = _weekly([{**row, "all": "all"} for row in rows], report.weeks, "all")
+    overall = _weekly(rated, report.weeks, lambda r: "all")
     report.csat_overall_weekly = overall.get("all", [Csat(None, 0) for _ in report.weeks])
-    return report
 
 
-async def build_report(
-    session: AsyncSession, days: int, now: datetime | None = None
-) -> tuple[Report, list[dict[str, Any]]]:
-    """Return the dashboard report of the last ``days`` days and the ticket rows behind it."""
+async def build_report(session: AsyncSession, days: int, now: datetime | None = None) -> Report:
+    """Return the dashboard report of the tickets created in the last ``days`` days.
+
+    Volumes and promise counts are counted by the database (GROUP BY); only rated surveys
+    are read row by row (CSAT per week and group).
+    """
     now = now or utcnow()
     start = now - timedelta(days=days)
-    rows = await ticket_rows(session, start, now)
-    report = summarise(rows, start, now, now)
-    report.overdue_now, report.breaches = await _overdue(session, now)
-    return report, rows
+    report = Report(start=start, end=now)
+    period = (Ticket.created_at >= start, Ticket.created_at < now)
+    # Core statements on the session's connection: no ORM row processing for plain tuples.
+    connection = await session.connection()
+    report.by_category = await _counts(connection, Ticket.category, period)
+    report.by_status = await _counts(connection, Ticket.status, period)
+    report.by_channel = await _counts(connection, Ticket.channel, period)
+    report.total = sum(count for _, count in report.by_status)
+    promises = dict(await _counts(connection, promise_case(now), period))
+    report.promised = sum(count for state, count in promises.items() if state is not None)
+    report.promise_kept, report.promise_broken = promises.get("kept", 0), promises.get("broken", 0)
+    surveys = await connection.execute(
+        select(func.count(Survey.id), func.count(Survey.answered_at))
+        .join(Ticket, Ticket.id == Survey.ticket_id)
+        .where(*period)
+    )
+    report.asked, report.answered = (int(n) for n in surveys.one())
+    summarise_ratings(report, await rated_facts(connection, period, now))
+    report.overdue_now, report.breaches = await _overdue(connection, now)
+    return report
