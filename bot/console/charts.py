@@ -22,7 +22,8 @@ _FONT = 'font-family="inherit" font-size="12"'
 
 def _svg(width: int, height: int, body: str, title: str) -> Markup:
     return Markup(
-        f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        # Natural size (12 px labels) where there is room; CSS shrinks it to narrow cards.
+        f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" role="img" '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">'
         f"<title>{escape(title)}</title>{body}</svg>"
     )
@@ -77,7 +78,7 @@ def bar_chart(items: Sequence[tuple[str, float]], title: str, fmt: str = "{:.0f}
     """Horizontal bars, one per ``(label, value)``."""
     if not items:
         return Markup('<p class="muted">暂无数据</p>')
-    row, label_w, width = 26, 110, 460
+    row, label_w, width = 26, 100, 400
     top = max(value for _, value in items) or 1
     parts = []
     for i, (label, value) in enumerate(items):
