@@ -29,9 +29,11 @@ CHROMIUM = "/usr/bin/chromium"
 
 #: (speaker, text, intent, confidence, emotion, intensity, threat)
 CONVERSATION = [
-    ("user", "我上周买的扫地机器人，用了三天就不动了", "complain_quality", 0.94, "sadness", 1, False),
+    ("user", "我上周买的扫地机器人，用了三天就不动了", "complain_quality", 0.94,
+     "sadness", 1, False),
     ("bot", "感谢您告诉我们，给您带来不便非常抱歉。能说说它现在是什么情况吗？"),
-    ("user", "开机就报错，客服电话打了五次都没人接！！", "complain_service", 0.81, "anger", 2, False),
+    ("user", "开机就报错，客服电话打了五次都没人接！！", "complain_service", 0.81,
+     "anger", 2, False),
     ("bot", "打了这么多次都没人接，换谁都会着急，真的很抱歉。您说的我都记下来了。"),
     ("user", "<b>再不给我解决我就去12315投诉，还要发微博曝光</b>", "complain_quality", 0.58,
      "anger", 3, True),
@@ -99,7 +101,7 @@ async def shoot(out: Path) -> list[Path]:
     from bot.console.app import init_app
     from bot.settings import get_settings
 
-    out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - a one-off script, nothing else runs
     with tempfile.TemporaryDirectory(prefix="console-shots-") as folder:
         root = Path(folder)
         database, tracker = f"sqlite:///{root / 'tickets.db'}", f"sqlite:///{root / 'tracker.db'}"
