@@ -62,7 +62,9 @@ async def _curated(database_url: str, tracker_url: str) -> str:
             await assign(session, ticket, "wang", "staff:wang")
             await change_status(session, ticket, "in_progress", "staff:wang")
             await record_event(session, ticket, "staff:wang", "note", "已申请换新，约今天下午取件")
-            await record_event(session, ticket, "staff:wang", "staff_reply", CONVERSATION[6][1])
+            await record_event(
+                session, ticket, "staff:wang", "staff_reply", str(CONVERSATION[6][1])
+            )
             await session.commit()
             number = str(ticket.number)
     finally:
