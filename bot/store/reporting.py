@@ -134,11 +134,12 @@ def promise_case(now: datetime) -> Any:
 async def _counts(
     connection: AsyncConnection, column: Any, period: tuple[Any, ...]
 ) -> list[tuple[Any, int]]:
+    # Grouped by a subquery's column: PostgreSQL does not see two copies of an expression
+    # with bound parameters (the promise CASE) as the same GROUP BY expression.
+    keys = select(column.label("key")).where(*period).subquery()
+    count = func.count()
     rows = await connection.execute(
-        select(column, func.count(Ticket.id))
-        .where(*period)
-        .group_by(column)
-        .order_by(func.count(Ticket.id).desc())
+        select(keys.c.key, count).group_by(keys.c.key).order_by(count.desc())
     )
     return [(key, int(count)) for key, count in rows.all()]
 
