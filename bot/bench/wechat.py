@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import statistics
 import sys
 import tempfile
@@ -34,6 +35,8 @@ TOKEN = "bench-token"
 SCRIPT = ("你们的快递十天了还没到，订单号 2023112400123，太气人了", "13812345678", "1", "谢谢")
 ANSWER_TIMEOUT_S = 60.0
 TARGET_P99_S = 5.0
+#: Mean seconds a customer takes to read an answer and type the next message.
+THINK_S = 3.0
 
 
 @dataclass
@@ -49,6 +52,7 @@ class WeChatFigures:
     p95_s: float
     p99_s: float
     max_s: float
+    think_s: float = THINK_S
     target_p99_s: float = TARGET_P99_S
 
 
@@ -82,21 +86,28 @@ async def _one_message(
 
 
 async def measure(bot: LiveBot, fake: FakeWeChatApi, sender: WeChatSender,
-                  conversations: int, turns: int) -> WeChatFigures:  # fmt: skip
-    """Run ``conversations`` customers of ``turns`` messages at once against ``bot``."""
+                  conversations: int, turns: int, think_s: float) -> WeChatFigures:  # fmt: skip
+    """Run ``conversations`` customers of ``turns`` messages at once against ``bot``.
+
+    Each customer starts at a random moment within ``think_s`` and, after each answer, takes
+    between half and one and a half ``think_s`` to read and type (fixed seed, so runs
+    compare). ``think_s=0`` fires every turn of all customers in the same instant.
+    """
+    rng = random.Random(6)
     url = f"{bot.rasa}/webhooks/wechat/webhook"
     openids = iter_openids("o_bench_")
     latencies: list[tuple[float, bool]] = []
     unanswered: list[bool] = []
 
     async def customer(http: aiohttp.ClientSession, openid: str) -> None:
+        await asyncio.sleep(rng.uniform(0, think_s))
         for text in SCRIPT[:turns]:
             answer = await _one_message(http, url, sender, fake, openid, text)
             # An unanswered message counts as the whole timeout: it must hurt the p99.
             latencies.append(answer or (ANSWER_TIMEOUT_S, False))
             unanswered.append(answer is None)
-            # Later answers of the same turn may still arrive through the API.
-            await asyncio.sleep(0.5)
+            # Reading and typing; later answers of the turn may still arrive meanwhile.
+            await asyncio.sleep(max(0.5, rng.uniform(0.5 * think_s, 1.5 * think_s)))
 
     timeout = aiohttp.ClientTimeout(total=ANSWER_TIMEOUT_S)
     async with aiohttp.ClientSession(timeout=timeout) as http:
@@ -113,6 +124,7 @@ async def measure(bot: LiveBot, fake: FakeWeChatApi, sender: WeChatSender,
         p95_s=round(percentile(seconds, 0.95), 3),
         p99_s=round(percentile(seconds, 0.99), 3),
         max_s=round(max(seconds), 3),
+        think_s=think_s,
     )
 
 
@@ -129,7 +141,7 @@ def newest_model(models_dir: Path | None = None) -> Path:
     return models[-1]
 
 
-async def _bench(model: Path, conversations: int, turns: int) -> WeChatFigures:
+async def _bench(model: Path, conversations: int, turns: int, think_s: float) -> WeChatFigures:
     fake = FakeWeChatApi(APP_ID, APP_SECRET)
     await fake.start()
     aes_key = new_aes_key()
@@ -142,7 +154,7 @@ async def _bench(model: Path, conversations: int, turns: int) -> WeChatFigures:
             bot = await loop.run_in_executor(None, context.__enter__)
             try:
                 sender = WeChatSender(TOKEN, APP_ID, aes_key)
-                return await measure(bot, fake, sender, conversations, turns)
+                return await measure(bot, fake, sender, conversations, turns, think_s)
             finally:
                 await loop.run_in_executor(None, context.__exit__, None, None, None)
     finally:
@@ -150,7 +162,7 @@ async def _bench(model: Path, conversations: int, turns: int) -> WeChatFigures:
 
 
 def bench_wechat(
-    conversations: int = 20, turns: int = 3, model: Path | None = None
+    conversations: int = 20, turns: int = 3, model: Path | None = None, think_s: float = THINK_S
 ) -> dict[str, float]:
     """Measure WeChat answer latency with ``conversations`` customers talking at once.
 
@@ -158,11 +170,13 @@ def bench_wechat(
         conversations: Simulated WeChat users, all talking at the same time.
         turns: Messages each sends (at most ``len(SCRIPT)``), one after the other.
         model: Model to serve; default the newest in ``MODELS_DIR``.
+        think_s: Mean seconds between a customer's answer and their next message.
 
     Returns:
         The figures (see ``WeChatFigures``), e.g. ``{"p99_s": 2.1, ...}``.
     """
-    figures = asyncio.run(_bench(model or newest_model(), conversations, min(turns, len(SCRIPT))))
+    turns = min(turns, len(SCRIPT))
+    figures = asyncio.run(_bench(model or newest_model(), conversations, turns, think_s))
     return asdict(figures)
 
 
@@ -171,7 +185,8 @@ def format_figures(figures: dict[str, float]) -> str:
     verdict = "ok" if figures["p99_s"] <= figures["target_p99_s"] else "OVER TARGET"
     return "\n".join(
         [
-            f"WeChat: {figures['conversations']} conversations at once, "
+            f"WeChat: {figures['conversations']} conversations at once "
+            f"(~{figures['think_s']:.0f} s between a customer's turns), "
             f"{figures['answered']}/{figures['messages']} messages answered "
             f"({figures['passive']} passive, {figures['via_api']} via the customer-service API)",
             f"WeChat answer latency: p50 {figures['p50_s']:.2f} s · p95 {figures['p95_s']:.2f} s"
@@ -186,10 +201,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.bench.wechat", description=__doc__)
     parser.add_argument("--conversations", type=int, default=20)
     parser.add_argument("--turns", type=int, default=3)
+    parser.add_argument("--think", type=float, default=THINK_S, help="seconds between turns")
     parser.add_argument("--model", type=Path, default=None, help="default: newest in MODELS_DIR")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
-    figures = bench_wechat(args.conversations, args.turns, args.model)
+    figures = bench_wechat(args.conversations, args.turns, args.model, args.think)
     print(json.dumps(figures) if args.json else format_figures(figures))
     return 0 if figures["p99_s"] <= figures["target_p99_s"] else 1
 
