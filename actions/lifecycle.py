@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -59,6 +60,45 @@ async def customers_ticket(session: AsyncSession, tracker: Tracker) -> Ticket | 
     return await latest_active_ticket(session, tracker.sender_id)
 
 
+async def find_own_ticket(dispatcher: CollectingDispatcher, tracker: Tracker) -> Ticket | None:
+    """The customer's active ticket; when there is none (or no database), say so."""
+    try:
+        async with get_sessionmaker()() as session:
+            ticket = await customers_ticket(session, tracker)
+    except SQLAlchemyError:
+        logger.exception("ticket lookup failed")
+        dispatcher.utter_message(response="utter_status_unavailable")
+        return None
+    if ticket is None:
+        dispatcher.utter_message(response="utter_no_open_ticket")
+    return ticket
+
+
+Change = Callable[[AsyncSession, Ticket], Awaitable[None]]
+
+
+async def update_own_ticket(tracker: Tracker, number: str, change: Change) -> str:
+    """Apply ``change`` to the customer's ticket ``number`` and commit.
+
+    Returns:
+        ``done``, ``missing`` (no such ticket of this customer), ``too_late`` (its status
+        does not allow the change) or ``failed`` (the database did not answer).
+    """
+    try:
+        async with get_sessionmaker()() as session:
+            ticket = await get_ticket(session, number)
+            if ticket is None or ticket.sender_id != tracker.sender_id:
+                return "missing"
+            await change(session, ticket)
+            await session.commit()
+    except InvalidTransition:
+        return "too_late"
+    except SQLAlchemyError:
+        logger.exception("ticket %s could not be changed", number)
+        return "failed"
+    return "done"
+
+
 class ValidateAddInfoForm(FormValidationAction):
     """Collects the details to add; nothing is asked when there is no open ticket."""
 
@@ -106,17 +146,8 @@ class ActionFindInfoTicket(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         """Set ``info_ticket``, or explain that there is nothing open to add to."""
-        try:
-            async with get_sessionmaker()() as session:
-                ticket = await customers_ticket(session, tracker)
-        except SQLAlchemyError:
-            logger.exception("ticket lookup failed")
-            dispatcher.utter_message(response="utter_status_unavailable")
-            return [SlotSet("info_ticket", None)]
-        if ticket is None:
-            dispatcher.utter_message(response="utter_no_open_ticket")
-            return [SlotSet("info_ticket", None)]
-        return [SlotSet("info_ticket", ticket.number)]
+        ticket = await find_own_ticket(dispatcher, tracker)
+        return [SlotSet("info_ticket", ticket.number if ticket else None)]
 
 
 class ActionSubmitInfo(Action):
@@ -134,23 +165,16 @@ class ActionSubmitInfo(Action):
         reset = [SlotSet("info_ticket", None), SlotSet("extra_info", None)]
         if not number or not text:
             return reset
-        try:
-            async with get_sessionmaker()() as session:
-                ticket = await get_ticket(session, number)
-                if ticket is None or ticket.sender_id != tracker.sender_id:
-                    dispatcher.utter_message(response="utter_no_open_ticket")
-                    return reset
-                if f"【补充】{text}" not in ticket.description:  # a retried action adds nothing
-                    await add_info(session, ticket, text, "customer")
-                    await session.commit()
-        except InvalidTransition:
-            dispatcher.utter_message(response="utter_no_open_ticket")
-            return reset
-        except SQLAlchemyError:
-            logger.exception("details for %s could not be stored", number)
-            dispatcher.utter_message(response="utter_ticket_failed")
-            return reset
-        dispatcher.utter_message(response="utter_info_added", ticket_number=number)
+
+        async def append(session: AsyncSession, ticket: Ticket) -> None:
+            if f"【补充】{text}" not in ticket.description:  # a retried action adds nothing
+                await add_info(session, ticket, text, "customer")
+
+        outcome = await update_own_ticket(tracker, number, append)
+        response = {"done": "utter_info_added", "failed": "utter_ticket_failed"}.get(
+            outcome, "utter_no_open_ticket"
+        )
+        dispatcher.utter_message(response=response, ticket_number=number)
         return reset
 
 
@@ -165,15 +189,8 @@ class ActionConfirmCancel(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         """Name the ticket and ask yes/no; remember which ticket the answer is about."""
-        try:
-            async with get_sessionmaker()() as session:
-                ticket = await customers_ticket(session, tracker)
-        except SQLAlchemyError:
-            logger.exception("ticket lookup failed")
-            dispatcher.utter_message(response="utter_status_unavailable")
-            return [SlotSet("pending_cancel", None)]
+        ticket = await find_own_ticket(dispatcher, tracker)
         if ticket is None:
-            dispatcher.utter_message(response="utter_no_open_ticket")
             return [SlotSet("pending_cancel", None)]
         dispatcher.utter_message(response="utter_confirm_cancel", ticket_number=ticket.number)
         return [SlotSet("pending_cancel", ticket.number)]
@@ -199,20 +216,17 @@ class ActionCancelTicket(Action):
         if intent != "affirm":
             dispatcher.utter_message(response="utter_cancel_kept", ticket_number=number)
             return reset
-        try:
-            async with get_sessionmaker()() as session:
-                ticket = await get_ticket(session, number)
-                if ticket is not None and ticket.sender_id == tracker.sender_id:
-                    await change_status(session, ticket, "cancelled", "customer", "客户撤销投诉")
-                    await session.commit()
-        except InvalidTransition:
-            dispatcher.utter_message(response="utter_cancel_too_late", ticket_number=number)
-            return reset
-        except SQLAlchemyError:
-            logger.exception("cancelling %s failed", number)
-            dispatcher.utter_message(response="utter_ticket_failed")
-            return reset
-        dispatcher.utter_message(response="utter_cancelled", ticket_number=number)
+
+        async def cancel(session: AsyncSession, ticket: Ticket) -> None:
+            await change_status(session, ticket, "cancelled", "customer", "客户撤销投诉")
+
+        outcome = await update_own_ticket(tracker, number, cancel)
+        response = {
+            "done": "utter_cancelled",
+            "too_late": "utter_cancel_too_late",
+            "failed": "utter_ticket_failed",
+        }.get(outcome, "utter_no_open_ticket")
+        dispatcher.utter_message(response=response, ticket_number=number)
         return reset
 
 

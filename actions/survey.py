@@ -138,6 +138,8 @@ class ValidateSurveyForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Accept 1–5 in any common form; skip on request; re-ask once, then skip."""
+        if value is None:  # cleared when the survey starts: nothing to judge yet
+            return {"survey_rating": None}
         if value == SKIPPED:
             return {"survey_rating": SKIPPED}
         rating = parse_rating(str(value))
@@ -149,6 +151,8 @@ class ValidateSurveyForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Accept yes/no (also from the affirm/deny intents); re-ask once, then skip."""
+        if value is None:  # cleared when the survey starts: nothing to judge yet
+            return {"survey_solved": None}
         if value == SKIPPED:
             return {"survey_solved": SKIPPED}
         intent, _ = _latest(tracker)
@@ -163,6 +167,8 @@ class ValidateSurveyForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Keep any comment; 「没有」 or a refusal means no comment."""
+        if value is None:  # cleared when the survey starts: nothing to judge yet
+            return {"survey_comment": None}
         text = str(value or "").strip()
         intent, _ = _latest(tracker)
         if not text or text == SKIPPED or is_skip(text) or is_no_comment(text) or intent == "deny":
@@ -177,40 +183,34 @@ class ValidateSurveyForm(FormValidationAction):
         return {slot: None, "survey_error": slot}
 
 
-class ActionAskSurveyRating(Action):
-    """Asks for the rating, or — after an unclear answer — asks once more, gently."""
+class _AskOnceMore(Action):
+    """Asks a survey question, or — after an unclear answer — asks it once more, gently."""
+
+    slot = ""
 
     def name(self) -> str:
-        """Name the form calls to ask for ``survey_rating``."""
-        return "action_ask_survey_rating"
+        """The form calls ``action_ask_<slot>`` to ask for ``slot``."""
+        return f"action_ask_{self.slot}"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        """Send the question (with rating buttons)."""
-        again = tracker.get_slot("survey_error") == "survey_rating"
-        dispatcher.utter_message(
-            response="utter_ask_survey_rating_again" if again else "utter_ask_survey_rating"
-        )
+        """Send the question (with its buttons)."""
+        again = tracker.get_slot("survey_error") == self.slot
+        dispatcher.utter_message(response=f"utter_ask_{self.slot}{'_again' if again else ''}")
         return []
 
 
-class ActionAskSurveySolved(Action):
-    """Asks whether the problem was solved, or asks once more after an unclear answer."""
+class ActionAskSurveyRating(_AskOnceMore):
+    """The 1–5 rating question (rating buttons)."""
 
-    def name(self) -> str:
-        """Name the form calls to ask for ``survey_solved``."""
-        return "action_ask_survey_solved"
+    slot = "survey_rating"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
-        """Send the question (with yes/no buttons)."""
-        again = tracker.get_slot("survey_error") == "survey_solved"
-        dispatcher.utter_message(
-            response="utter_ask_survey_solved_again" if again else "utter_ask_survey_solved"
-        )
-        return []
+
+class ActionAskSurveySolved(_AskOnceMore):
+    """The solved yes/no question (buttons)."""
+
+    slot = "survey_solved"
 
 
 class ActionAskSurveyComment(Action):

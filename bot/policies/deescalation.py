@@ -25,7 +25,7 @@ from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.constants import ACTION_EXTRACT_SLOTS, ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
@@ -78,8 +78,16 @@ def _turn(tracker: DialogueStateTracker) -> Turn:
         if name != "nlu_fallback":
             break
         fallbacks += 1
+    acted = [
+        i
+        for i, e in enumerate(events)
+        if isinstance(e, ActionExecuted) and e.action_name != ACTION_EXTRACT_SLOTS
+    ]
+    # A message logged after the last action (a paused conversation logs messages without
+    # ever listening) is a new turn: read it as if the bot had been listening.
+    heard_since = last_user is not None and (not acted or last_user > acted[-1])
     return Turn(
-        latest_action=tracker.latest_action_name,
+        latest_action=ACTION_LISTEN_NAME if heard_since else tracker.latest_action_name,
         intent=(tracker.latest_message.intent or {}).get("name") or ""
         if tracker.latest_message
         else "",

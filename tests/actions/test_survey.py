@@ -222,3 +222,13 @@ async def test_submit_stores_once(
     assert survey.rating == (None if rating == SKIPPED else int(float(rating)))
     assert survey.solved == {"yes": True, "no": False, SKIPPED: None}[solved]
     assert survey.comment == "还行" and survey.answered_at is not None
+
+
+def test_cleared_slots_are_not_judged(make_tracker: TrackerFactory) -> None:
+    # Starting a survey clears the answers; the form validates those None values at once and
+    # must neither count them as unclear answers nor skip a question because of them.
+    form = ValidateSurveyForm()
+    tracker = make_tracker("", "EXTERNAL_ticket_resolved")
+    for slot in ("survey_rating", "survey_solved", "survey_comment"):
+        validate = getattr(form, f"validate_{slot}")
+        assert validate(None, CollectingDispatcher(), tracker, {}) == {slot: None}

@@ -7,45 +7,26 @@ talks to `/webhooks/rest/webhook` and the ticket is then read back through the t
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
-import shutil
 import signal
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
 
-from bot.runner import child_env
-from bot.settings import PROJECT_ROOT
+from bot.bench.live import LiveBot, live_bot
 
 pytestmark = pytest.mark.e2e
-STARTUP_TIMEOUT_S = 300
 ASKS_PHONE = re.compile("电话|手机号")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class Deployment:
-    """URLs and environment of a running deployment."""
-
-    rasa: str
-    console: str
-    env: dict[str, str]
-    process: subprocess.Popen[bytes]
-    log: Path
+class Deployment(LiveBot):
+    """The running product, with the customer's side of the REST channel."""
 
     def say(self, sender: str, text: str) -> list[dict[str, object]]:
         response = requests.post(
@@ -56,93 +37,14 @@ class Deployment:
         assert response.status_code == 200, response.text
         return list(response.json())
 
-    def token(self) -> str:
-        result = subprocess.run(
-            [sys.executable, "-m", "bot", "token", "create", "--name", "e2e"],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=120,
-        )
-        return result.stdout.strip().splitlines()[-1]
-
-
-def _wait_until_up(deployment: Deployment, action_port: int) -> None:
-    checks = {
-        "rasa": f"{deployment.rasa}/status?token={deployment.env['RASA_TOKEN']}",
-        "actions": f"http://127.0.0.1:{action_port}/health",
-        "console": f"{deployment.console}/health",
-    }
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    pending = dict(checks)
-    while pending and time.monotonic() < deadline:
-        if deployment.process.poll() is not None:
-            pytest.fail(f"bot exited early:\n{deployment.log.read_text()[-4000:]}")
-        for name, url in list(pending.items()):
-            try:
-                response = requests.get(url, timeout=2)
-            except requests.RequestException:
-                continue
-            loaded = name != "rasa" or response.json().get("model_file")
-            if response.status_code == 200 and loaded:
-                pending.pop(name)
-        time.sleep(1)
-    if pending:
-        pytest.fail(
-            f"not up after {STARTUP_TIMEOUT_S}s: {list(pending)}\n"
-            f"{deployment.log.read_text()[-4000:]}"
-        )
-
 
 @pytest.fixture(scope="module")
 def deployment(
     trained_model: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Deployment]:
     """The product running on free loopback ports with its own SQLite files and model."""
-    root = tmp_path_factory.mktemp("deployment")
-    models = root / "models"
-    models.mkdir()
-    shutil.copy(trained_model, models / trained_model.name)
-    ports = {name: free_port() for name in ("RASA_PORT", "ACTION_PORT", "CONSOLE_PORT")}
-    env = {
-        **child_env(),
-        **{name: str(port) for name, port in ports.items()},
-        "VAR_DIR": str(root / "var"),
-        "MODELS_DIR": str(models),
-        "DATABASE_URL": f"sqlite:///{root / 'tickets.db'}",
-        "TRACKER_DB_URL": f"sqlite:///{root / 'tracker.db'}",
-        "RASA_TOKEN": uuid.uuid4().hex,
-        "REDIS_URL": "",
-    }
-    log = root / "bot.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run", "--no-train"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    running = Deployment(
-        rasa=f"http://127.0.0.1:{ports['RASA_PORT']}",
-        console=f"http://127.0.0.1:{ports['CONSOLE_PORT']}",
-        env=env,
-        process=process,
-        log=log,
-    )
-    try:
-        _wait_until_up(running, ports["ACTION_PORT"])
-        yield running
-    finally:
-        if process.poll() is None:
-            os.kill(process.pid, signal.SIGINT)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+    with live_bot(trained_model, tmp_path_factory.mktemp("deployment")) as bot:
+        yield Deployment(**{f.name: getattr(bot, f.name) for f in dataclasses.fields(bot)})
 
 
 def texts(messages: list[dict[str, object]]) -> str:
@@ -171,7 +73,7 @@ def test_whole_complaint_makes_exactly_one_ticket(deployment: Deployment) -> Non
     assert "TS" in confirmation and "我已记录" in confirmation
     assert "13812345678" not in confirmation and "138****5678" in confirmation
 
-    headers = {"Authorization": f"Bearer {deployment.token()}"}
+    headers = {"Authorization": f"Bearer {deployment.api_token()}"}
     listing = requests.get(
         f"{deployment.console}/api/tickets",
         params={"sender_id": sender},

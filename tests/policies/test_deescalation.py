@@ -144,3 +144,19 @@ def test_calm_answer_after_venting_starts_the_form(policy: DeescalationPolicy) -
         *user("inform", emotion="neutral", emotion_intensity=1.0, upset_turns=0.0),
     ]
     assert predict(policy, events) == "complaint_form"
+
+
+def test_message_logged_while_paused_is_a_new_turn(policy: DeescalationPolicy) -> None:
+    # A paused conversation logs messages without action_listen; after the resume, the next
+    # message must not be mistaken for the moment right after the handoff (which listens).
+    events = [
+        *user("request_human"),
+        ActionExecuted("action_handoff"),
+        UserUttered("还在吗", {"name": "request_human", "confidence": 0.9}),
+    ]
+    assert predict(policy, events) == "action_handoff"
+    events[-1] = UserUttered(None, {"name": "EXTERNAL_ticket_resolved", "confidence": 1.0})
+    assert predict(policy, events) is None
+    assert predict(policy, [*user("request_human"), ActionExecuted("action_handoff")]) == (
+        "action_listen"
+    )
