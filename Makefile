@@ -26,13 +26,18 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m bot db upgrade
 	touch $@
 
-install: $(STAMP) /usr/bin/chromium ## Create .venv (Python 3.10) with the pinned dependencies; migrate the database
+install: $(STAMP) /usr/bin/chromium /usr/sbin/nginx ## Create .venv (Python 3.10) with the pinned dependencies; migrate the database
 
 # The web-widget tests drive Debian's chromium through Playwright (never Playwright's own
 # browser download). Installed when missing; where apt is not usable those tests skip.
 /usr/bin/chromium:
 	-command -v apt-get >/dev/null && { apt-get update -qq && apt-get install -y -qq chromium; } \
 		|| echo "chromium not installed: the web-widget tests will be skipped" >&2
+
+# Production mode (RASA_WORKERS/ACTION_WORKERS > 1) puts Debian's nginx in front of the workers.
+/usr/sbin/nginx:
+	-command -v apt-get >/dev/null && { apt-get update -qq && apt-get install -y -qq nginx-light; } \
+		|| echo "nginx not installed: production mode and its tests are unavailable" >&2
 
 train: install ## Train the Rasa model (skipped when data and config are unchanged)
 	$(PY) -m bot train

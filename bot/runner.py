@@ -21,7 +21,7 @@ import yaml
 from sqlalchemy.engine import make_url
 
 from bot.privacy import mask_text
-from bot.settings import PROJECT_ROOT, Settings, get_settings
+from bot.settings import PROJECT_ROOT, Settings, get_settings, scale_settings
 
 STOP_TIMEOUT_S = 15.0
 
@@ -113,24 +113,51 @@ def train_command(settings: Settings, config: Path | None = None) -> list[str]:
 
 
 def services(settings: Settings, endpoints: Path) -> list[Service]:
-    """The three processes of the product, in start order."""
+    """The processes of the product, in start order.
+
+    One action server, one Rasa server and the console by default; with ``RASA_WORKERS`` /
+    ``ACTION_WORKERS`` above 1 (production mode, see ``bot.production``) that many of each on
+    internal ports, and nginx on the public ports in front of them.
+    """
+    from bot.production import nginx_command, render_nginx, worker_ports
+
+    scale = scale_settings(settings)
     rasa = rasa_executable()
-    return [
+    action_ports, rasa_ports = [settings.action_port], [settings.rasa_port]
+    if scale.balanced:
+        action_ports = worker_ports(scale.action_internal_port, scale.action_workers)
+        rasa_ports = worker_ports(scale.rasa_internal_port, scale.rasa_workers)
+    # Behind nginx the workers listen on loopback only: nginx is the public face.
+    host = "127.0.0.1" if scale.balanced else settings.bind_host
+    # fmt: off
+    group = [
         # rasa-sdk has no --interface flag; it reads SANIC_HOST (default 0.0.0.0).
-        Service("actions", [
-            rasa, "run", "actions", "--actions", "actions",
-            "--port", str(settings.action_port),
-        ], env={"SANIC_HOST": settings.bind_host}),
-        Service("rasa", [
+        Service(_numbered("actions", i, action_ports), [
+            rasa, "run", "actions", "--actions", "actions", "--port", str(port),
+        ], env={"SANIC_HOST": host})
+        for i, port in enumerate(action_ports)
+    ]
+    group += [
+        Service(_numbered("rasa", i, rasa_ports), [
             rasa, "run", "--enable-api", "--auth-token", settings.rasa_token(),
-            "--interface", settings.bind_host, "--port", str(settings.rasa_port),
+            "--interface", host, "--port", str(port),
             "--model", str(settings.models_dir),
             "--endpoints", str(endpoints),
             "--credentials", str(PROJECT_ROOT / "credentials.yml"),
             "--cors", "*",
-        ]),
-        Service("console", [sys.executable, "-m", "bot.console"]),
-    ]  # fmt: skip
+        ])
+        for i, port in enumerate(rasa_ports)
+    ]
+    if scale.balanced:
+        group.append(Service("nginx", nginx_command(scale, render_nginx(settings, scale))))
+    group.append(Service("console", [sys.executable, "-m", "bot.console"]))
+    # fmt: on
+    return group
+
+
+def _numbered(name: str, index: int, ports: list[int]) -> str:
+    """``rasa`` alone, ``rasa-1``, ``rasa-2`` … when there are several."""
+    return name if len(ports) == 1 else f"{name}-{index + 1}"
 
 
 async def _pipe(name: str, stream: asyncio.StreamReader | None) -> None:
@@ -253,4 +280,8 @@ def run(train: bool = True) -> int:
         print(f"[supervisor] no model in {settings.models_dir}; run `make train`", file=sys.stderr)
         return 2
     endpoints = render_endpoints(settings)
+    if scale_settings(settings).rasa_workers > 1 and not settings.redis_url:
+        # Each process would lock conversations only in its own memory.
+        print("[supervisor] warning: several Rasa workers without REDIS_URL cannot keep one "
+              "conversation's messages in order", file=sys.stderr, flush=True)  # fmt: skip
     return asyncio.run(supervise(services(settings, endpoints)))

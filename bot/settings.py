@@ -214,3 +214,46 @@ def console_secret(settings: Settings) -> str:
 def console_secure_cookies() -> bool:
     """Send the session cookie only over HTTPS (``CONSOLE_SECURE_COOKIE=1`` behind TLS)."""
     return _env("CONSOLE_SECURE_COOKIE", "0").lower() in ("1", "true", "yes")
+
+
+# --- production mode (issue 8) ---
+
+
+@dataclass(frozen=True)
+class ScaleSettings:
+    """How many processes serve each public port (``make run`` in production mode).
+
+    With more than one of either, the supervisor starts that many on consecutive internal
+    ports and nginx on the public port (``RASA_PORT`` / ``ACTION_PORT``) in front of them.
+
+    Attributes:
+        rasa_workers: Rasa server processes (``RASA_WORKERS``, default 1: no load balancer).
+        action_workers: Action server processes (``ACTION_WORKERS``, default 1).
+        rasa_internal_port: First internal Rasa port (``RASA_INTERNAL_PORT``,
+            default ``RASA_PORT`` + 1000).
+        action_internal_port: First internal action-server port (``ACTION_INTERNAL_PORT``,
+            default ``ACTION_PORT`` + 1000).
+        nginx: The nginx executable (``NGINX``).
+    """
+
+    rasa_workers: int
+    action_workers: int
+    rasa_internal_port: int
+    action_internal_port: int
+    nginx: str
+
+    @property
+    def balanced(self) -> bool:
+        """Whether a load balancer sits in front of the workers."""
+        return self.rasa_workers > 1 or self.action_workers > 1
+
+
+def scale_settings(settings: Settings) -> ScaleSettings:
+    """Read the production-mode process counts and internal ports from the environment."""
+    return ScaleSettings(
+        rasa_workers=max(1, _env_int("RASA_WORKERS", 1)),
+        action_workers=max(1, _env_int("ACTION_WORKERS", 1)),
+        rasa_internal_port=_env_int("RASA_INTERNAL_PORT", settings.rasa_port + 1000),
+        action_internal_port=_env_int("ACTION_INTERNAL_PORT", settings.action_port + 1000),
+        nginx=_env("NGINX", "nginx"),
+    )
