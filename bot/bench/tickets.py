@@ -12,13 +12,16 @@ import asyncio
 import os
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.bench.wechat import percentile
+from bot.bench.stats import percentile
 
 TARGET_P95_MS = 50.0
 
@@ -119,3 +122,26 @@ def format_figures(figures: TicketFigures) -> str:
         f"p50 {figures.p50_ms:.1f} ms · p95 {figures.p95_ms:.1f} ms · max {figures.max_ms:.1f} ms"
         f" — target p95 ≤ {TARGET_P95_MS:.0f} ms: {verdict}"
     )
+
+
+@contextmanager
+def scratch_postgres(admin_url: str) -> Iterator[str]:
+    """A fresh PostgreSQL database next to ``admin_url``'s, dropped afterwards."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    name = f"bench_{uuid.uuid4().hex[:12]}"
+    dsn = make_url(admin_url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+    async def execute(statement: str) -> None:
+        connection = await asyncpg.connect(dsn, timeout=5)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(execute(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -12,7 +12,6 @@ import sys
 from bot.commands import Subparsers
 
 PLANNED = {
-    "bench": "latency, training-time and memory benchmarks",
     "load": "the multi-turn load generator",
 }
 

@@ -1,0 +1,199 @@
+"""Our bot against a stock Rasa bot, in one run on this machine: training time, startup time,
+``/model/parse`` latency, full-turn latency through REST, memory per process — and ratios.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+import yaml
+
+from bot.bench import stock
+from bot.bench.live import free_port, live_bot
+from bot.bench.stock_actions import STOCK_DB_ENV
+from bot.bench.turns import (
+    Latency,
+    children,
+    command_line,
+    measure_parse,
+    measure_turns,
+    parse_texts,
+    tree_rss_mb,
+)
+from bot.runner import child_env, rasa_executable
+from bot.settings import PROJECT_ROOT
+
+STARTUP_TIMEOUT_S = 600
+#: Our turn may cost at most this many times the stock bot's (issue 8).
+TARGET_TURN_RATIO = 1.5
+
+
+@dataclass
+class BotFigures:
+    """What one bot costs."""
+
+    name: str
+    train_s: float | None = None
+    startup_s: float = 0.0
+    parse: Latency | None = None
+    turn: Latency | None = None
+    memory_mb: dict[str, float] = field(default_factory=dict)
+
+
+def train(config: Path, domain: Path, data: list[Path], out: Path) -> tuple[Path, float]:
+    """``rasa train`` into ``out``; returns the model and the wall time in seconds."""
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    subprocess.run(
+        [rasa_executable(), "train", "--config", str(config), "--domain", str(domain),
+         "--data", *map(str, data), "--out", str(out), "--fixed-model-name", "bench"],
+        cwd=PROJECT_ROOT, env=child_env(), check=True, capture_output=True,
+    )  # fmt: skip
+    return out / "bench.tar.gz", time.perf_counter() - started
+
+
+def _by_role(pids: list[int]) -> dict[str, float]:
+    roles: dict[str, float] = {}
+    for pid in pids:
+        line = command_line(pid)
+        role = (
+            "actions" if "run actions" in line else "console" if "bot.console" in line else "rasa"
+        )
+        roles[role] = roles.get(role, 0.0) + tree_rss_mb(pid)
+    return roles
+
+
+def measure_ours(model: Path, root: Path, conversations: int, train_s: float | None) -> BotFigures:
+    """Start our product (`make run`'s supervisor) with ``model`` and measure it."""
+    figures = BotFigures("ours", train_s=train_s)
+    started = time.perf_counter()
+    with live_bot(model, root) as bot:
+        figures.startup_s = time.perf_counter() - started
+        figures.parse = measure_parse(bot.rasa, bot.rasa_token, parse_texts())
+        figures.turn = measure_turns(bot.rasa, conversations)
+        figures.memory_mb = _by_role(children(bot.process.pid))
+    return figures
+
+
+def measure_stock(model: Path, root: Path, conversations: int, train_s: float | None) -> BotFigures:
+    """Start the stock bot (Rasa + its action server) with ``model`` and measure it."""
+    figures = BotFigures("stock Rasa", train_s=train_s)
+    rasa_port, action_port, token = free_port(), free_port(), uuid.uuid4().hex
+    endpoints = root / "endpoints.yml"
+    endpoints.write_text(
+        yaml.safe_dump({"action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"}}),
+        encoding="utf-8",
+    )
+    env = {**child_env(), STOCK_DB_ENV: str(root / "stock.db"), "SANIC_HOST": "127.0.0.1"}
+    commands = [
+        [rasa_executable(), "run", "actions", "--actions", stock.ACTIONS_MODULE,
+         "--port", str(action_port)],
+        [rasa_executable(), "run", "--enable-api", "--auth-token", token, "--port", str(rasa_port),
+         "--interface", "127.0.0.1", "--model", str(model), "--endpoints", str(endpoints)],
+    ]  # fmt: skip
+    started = time.perf_counter()
+    with (root / "stock.log").open("wb") as log:
+        processes = [
+            subprocess.Popen(c, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                             start_new_session=True)
+            for c in commands
+        ]  # fmt: skip
+    rasa = f"http://127.0.0.1:{rasa_port}"
+    try:
+        _wait_for(f"{rasa}/status?token={token}", processes, root / "stock.log")
+        _wait_for(f"http://127.0.0.1:{action_port}/health", processes, root / "stock.log")
+        figures.startup_s = time.perf_counter() - started
+        figures.parse = measure_parse(rasa, token, parse_texts())
+        figures.turn = measure_turns(rasa, conversations)
+        figures.memory_mb = _by_role([p.pid for p in processes])
+    finally:
+        for process in processes:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=60)
+    return figures
+
+
+def _wait_for(url: str, processes: list[subprocess.Popen[bytes]], log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in processes):
+            raise RuntimeError(f"the stock bot exited:\n{log.read_text(errors='replace')[-3000:]}")
+        try:
+            answer = requests.get(url, timeout=2)
+            if answer.status_code == 200 and (
+                "status" not in url or answer.json().get("model_file")
+            ):
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(1)
+    raise RuntimeError(f"{url} did not come up:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+def table(ours: BotFigures, stock_bot: BotFigures) -> str:
+    """Side by side, with ours ÷ stock."""
+
+    def row(label: str, a: float | None, b: float | None, unit: str) -> str:
+        ratio = f"{a / b:.2f}×" if a is not None and b else "—"
+        show = lambda v: "—" if v is None else f"{v:.1f} {unit}"  # noqa: E731
+        return f"{label:<30}{show(a):>14}{show(b):>14}{ratio:>9}"
+
+    lines = [f"{'':<30}{'ours':>14}{'stock Rasa':>14}{'ratio':>9}"]
+    lines.append(row("training time", ours.train_s, stock_bot.train_s, "s"))
+    lines.append(row("startup time", ours.startup_s, stock_bot.startup_s, "s"))
+    for label, pick in (("parse", lambda f: f.parse), ("full turn (REST)", lambda f: f.turn)):
+        a, b = pick(ours), pick(stock_bot)
+        lines.append(row(f"{label} p50", a and a.p50_ms, b and b.p50_ms, "ms"))
+        lines.append(row(f"{label} p95", a and a.p95_ms, b and b.p95_ms, "ms"))
+    for role in ("rasa", "actions", "console"):
+        lines.append(
+            row(f"memory: {role}", ours.memory_mb.get(role), stock_bot.memory_mb.get(role), "MiB")
+        )
+    if ours.turn and stock_bot.turn:
+        ratio = ours.turn.p95_ms / stock_bot.turn.p95_ms
+        verdict = "ok" if ratio <= TARGET_TURN_RATIO else "OVER TARGET"
+        lines.append(f"full-turn p95 ratio {ratio:.2f} (target ≤ {TARGET_TURN_RATIO}×): {verdict}")
+    if ours.parse:
+        verdict = "ok" if ours.parse.p95_ms <= 30 else "OVER TARGET"
+        lines.append(f"our /model/parse p95 {ours.parse.p95_ms:.1f} ms (target ≤ 30 ms): {verdict}")
+    if ours.train_s:
+        verdict = "ok" if ours.train_s <= 300 else "OVER TARGET"
+        lines.append(f"our full training {ours.train_s:.0f} s (target ≤ 300 s): {verdict}")
+    return "\n".join(lines)
+
+
+def run(root: Path, conversations: int = 30, model: Path | None = None) -> str:
+    """Train (unless ``model`` is given) and measure both bots; return the table."""
+    train_s: float | None = None
+    if model is None:
+        model, train_s = train(
+            PROJECT_ROOT / "config.yml",
+            PROJECT_ROOT / "domain.yml",
+            [PROJECT_ROOT / "data"],
+            root / "ours",
+        )
+    paths = stock.write_project(root)
+    stock_model, stock_train_s = train(
+        paths["config"],
+        paths["domain"],
+        [PROJECT_ROOT / "data" / "nlu", paths["rules"]],
+        root / "stock",
+    )
+    ours = measure_ours(model, root / "ours-run", conversations, train_s)
+    stock_bot = measure_stock(stock_model, root, conversations, stock_train_s)
+    return table(ours, stock_bot)
+
+
+if __name__ == "__main__":  # pragma: no cover - manual runs
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        print(run(Path(folder), int(sys.argv[1]) if len(sys.argv) > 1 else 30))

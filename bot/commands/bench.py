@@ -1,0 +1,91 @@
+"""``python -m bot bench`` (``make bench``): every speed, memory and training figure in one run.
+
+Sections (``--only`` picks some): ``compare`` — ours against a stock Rasa bot (training,
+startup, parse, full turn, memory, ratios); ``tickets`` — what writing the ticket adds to a
+turn (SQLite and PostgreSQL); ``wechat`` — WeChat answer latency with 20 customers at once;
+``console`` — console page times with 5,000 tickets and 50,000 messages. Figures are printed,
+never asserted: the machine's load changes them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.commands import Subparsers
+
+SECTIONS = ("compare", "tickets", "wechat", "console")
+
+
+def register(subparsers: Subparsers) -> None:
+    """Add the ``bench`` command."""
+    parser = subparsers.add_parser("bench", help="latency, memory and training-time figures")
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, help="run only these sections")
+    parser.add_argument(
+        "--model", type=Path, help="measure this model instead of training one (no train time)"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer conversations and a smaller console database"
+    )
+    parser.set_defaults(handler=_bench)
+
+
+def _compare(args: argparse.Namespace) -> str:
+    from bot.bench.compare import run
+
+    with tempfile.TemporaryDirectory(prefix="bench-") as folder:
+        return run(Path(folder), 10 if args.quick else 30, model=args.model)
+
+
+def _tickets(args: argparse.Namespace) -> str:
+    from bot.bench.tickets import bench_ticket_creation, format_figures, scratch_postgres
+
+    calls = 100 if args.quick else 300
+    lines = [format_figures(bench_ticket_creation(calls=calls))]
+    admin = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    try:
+        with scratch_postgres(admin) as url:
+            lines.append(format_figures(bench_ticket_creation(url, calls=calls)))
+    except Exception as error:  # noqa: BLE001 - any failure (asyncpg's own too): not usable
+        lines.append(f"ticket creation (postgresql): skipped, {admin} not usable: {error}")
+    return "\n".join(lines)
+
+
+def _wechat(args: argparse.Namespace) -> str:
+    from bot.bench.wechat import bench_wechat, format_figures
+
+    return format_figures(
+        bench_wechat(conversations=20, turns=2 if args.quick else 3, model=args.model)
+    )
+
+
+def _console(args: argparse.Namespace) -> str:
+    import asyncio
+
+    from bot.bench.console import report, run
+
+    sizes = (1000, 10000) if args.quick else (5000, 50000)
+    return report(asyncio.run(run(*sizes)))
+
+
+RUNNERS: dict[str, Callable[[argparse.Namespace], str]] = {
+    "compare": _compare,
+    "tickets": _tickets,
+    "wechat": _wechat,
+    "console": _console,
+}
+
+
+def _bench(args: argparse.Namespace) -> int:
+    load = os.getloadavg()[0]
+    print(f"machine: {os.cpu_count()} cores, load average {load:.1f} at the start")
+    for name in args.only or SECTIONS:
+        print(f"\n== {name} ==", flush=True)
+        started = time.perf_counter()
+        print(RUNNERS[name](args), flush=True)
+        print(f"({name}: {time.perf_counter() - started:.0f} s)", flush=True)
+    return 0

@@ -1,0 +1,54 @@
+"""The benchmark's parts work (figures are printed by `make bench`, never asserted here)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+
+from bot.bench.compare import BotFigures, table
+from bot.bench.stock import write_project
+from bot.bench.tickets import bench_ticket_creation, format_figures
+from bot.bench.turns import Latency, children, parse_texts, tree_rss_mb
+
+
+def test_stock_project_is_a_plain_form_bot(tmp_path: Path) -> None:
+    paths = write_project(tmp_path)
+    config = yaml.safe_load(paths["config"].read_text(encoding="utf-8"))
+    names = [c["name"] for c in config["pipeline"]] + [p["name"] for p in config["policies"]]
+    assert "JiebaTokenizer" in names and "DIETClassifier" in names
+    assert not any(n.startswith("bot.") for n in names)  # none of our components
+    domain = yaml.safe_load(paths["domain"].read_text(encoding="utf-8"))
+    assert domain["forms"]["stock_form"]["required_slots"] == ["description", "phone", "outcome"]
+    assert "complain_delivery" in domain["intents"]
+
+
+def test_memory_of_this_process_is_read(tmp_path: Path) -> None:
+    assert tree_rss_mb(os.getpid()) > 10
+    assert isinstance(children(os.getpid()), list)
+
+
+def test_latency_summary() -> None:
+    figures = Latency.of([float(v) for v in range(1, 101)])
+    assert (figures.count, figures.p50_ms, figures.p95_ms) == (100, 50.0, 95.0)
+    assert len(parse_texts(50)) == 50
+
+
+def test_ticket_bench_writes_real_tickets() -> None:
+    figures = bench_ticket_creation(calls=12)
+    assert figures.backend == "sqlite" and figures.calls == 7
+    assert 0 < figures.p50_ms <= figures.p95_ms <= figures.max_ms
+    assert "ticket creation (sqlite" in format_figures(figures)
+
+
+def test_table_shows_ratios() -> None:
+    ours = BotFigures(
+        "ours", 100.0, 30.0, Latency(5, 10.0, 20.0), Latency(5, 60.0, 90.0), {"rasa": 900.0}
+    )
+    stock = BotFigures(
+        "stock", 50.0, 20.0, Latency(5, 5.0, 10.0), Latency(5, 50.0, 60.0), {"rasa": 800.0}
+    )
+    text = table(ours, stock)
+    assert "2.00×" in text and "1.50×" in text
+    assert "full-turn p95 ratio 1.50" in text and ": ok" in text
