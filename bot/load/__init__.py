@@ -1,0 +1,1 @@
+"""The load tool behind ``make load``: simulated customers, their checks and the report."""
