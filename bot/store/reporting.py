@@ -11,7 +11,7 @@ told the customer; it was kept when the ticket was resolved by then.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -131,17 +131,35 @@ def promise_case(now: datetime) -> Any:
     )  # fmt: skip
 
 
-async def _counts(
-    connection: AsyncConnection, column: Any, period: tuple[Any, ...]
-) -> list[tuple[Any, int]]:
-    # Grouped by a subquery's column: PostgreSQL does not see two copies of an expression
+async def _volumes(
+    connection: AsyncConnection, period: tuple[Any, ...], now: datetime
+) -> list[Any]:
+    """Ticket and survey counts per (category, status, channel, promise state), in one query."""
+    # Grouped by a subquery's columns: PostgreSQL does not see two copies of an expression
     # with bound parameters (the promise CASE) as the same GROUP BY expression.
-    keys = select(column.label("key")).where(*period).subquery()
-    count = func.count()
-    rows = await connection.execute(
-        select(keys.c.key, count).group_by(keys.c.key).order_by(count.desc())
-    )
-    return [(key, int(count)) for key, count in rows.all()]
+    facts = (
+        select(
+            Ticket.category, Ticket.status, Ticket.channel,
+            promise_case(now).label("promise"),
+            Survey.id.label("survey"), Survey.answered_at.label("answered"),
+        )
+        .outerjoin(Survey, Survey.ticket_id == Ticket.id)
+        .where(*period)
+        .subquery()
+    )  # fmt: skip
+    keys = (facts.c.category, facts.c.status, facts.c.channel, facts.c.promise)
+    query = select(
+        *keys, func.count().label("tickets"), func.count(facts.c.survey).label("asked"),
+        func.count(facts.c.answered).label("answered"),
+    ).group_by(*keys)  # fmt: skip
+    return list((await connection.execute(query)).all())
+
+
+def _tally(groups: list[Any], key: str) -> list[tuple[str, int]]:
+    totals: Counter[str] = Counter()
+    for group in groups:
+        totals[getattr(group, key)] += group.tickets
+    return totals.most_common()
 
 
 async def rated_facts(
@@ -220,19 +238,16 @@ async def build_report(session: AsyncSession, days: int, now: datetime | None = 
     period = (Ticket.created_at >= start, Ticket.created_at < now)
     # Core statements on the session's connection: no ORM row processing for plain tuples.
     connection = await session.connection()
-    report.by_category = await _counts(connection, Ticket.category, period)
-    report.by_status = await _counts(connection, Ticket.status, period)
-    report.by_channel = await _counts(connection, Ticket.channel, period)
-    report.total = sum(count for _, count in report.by_status)
-    promises = dict(await _counts(connection, promise_case(now), period))
+    groups = await _volumes(connection, period, now)
+    report.by_category = _tally(groups, "category")
+    report.by_status = _tally(groups, "status")
+    report.by_channel = _tally(groups, "channel")
+    report.total = sum(group.tickets for group in groups)
+    promises = dict(_tally(groups, "promise"))
     report.promised = sum(count for state, count in promises.items() if state is not None)
     report.promise_kept, report.promise_broken = promises.get("kept", 0), promises.get("broken", 0)
-    surveys = await connection.execute(
-        select(func.count(Survey.id), func.count(Survey.answered_at))
-        .join(Ticket, Ticket.id == Survey.ticket_id)
-        .where(*period)
-    )
-    report.asked, report.answered = (int(n) for n in surveys.one())
+    report.asked = sum(group.asked for group in groups)
+    report.answered = sum(group.answered for group in groups)
     summarise_ratings(report, await rated_facts(connection, period, now))
     report.overdue_now, report.breaches = await _overdue(connection, now)
     return report
