@@ -51,6 +51,9 @@ def apply() -> None:
     """Install the fixes (once per process)."""
     from rasa.core.actions.action import RemoteAction
 
+    from bot import rasa_outage
+
+    rasa_outage.apply()  # a calm answer when the action server is down (bot/rasa_outage.py)
     if getattr(RemoteAction, _APPLIED, False):
         return
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]

@@ -118,6 +118,26 @@ def parts(trained_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         get_settings.cache_clear()
 
 
+def test_message_while_action_server_is_down_gets_a_calm_answer(parts: Parts) -> None:
+    sender = f"outage-{uuid.uuid4().hex[:8]}"
+    first = parts.say(sender, "快递一直显示在运输中，十天了还没到，订单号 2023112400456")
+    assert "电话" in first or "手机" in first
+
+    parts.stop("actions")
+    try:
+        while_down = parts.say(sender, "13812345678")
+    finally:
+        parts.start("actions")
+    assert while_down.strip(), "silence while the action server was down"
+    assert "再发" in while_down  # the customer is asked to send it again, calmly
+    assert "Error" not in while_down and "Traceback" not in while_down
+
+    # The abandoned turn left nothing behind: the resent phone number goes on with the form.
+    assert "怎么处理" in parts.say(sender, "13812345678")
+    assert "TS" in parts.say(sender, "退款")
+    assert [order for _, order in parts.tickets_of(sender)] == ["2023112400456"]
+
+
 def test_action_server_restart_mid_form_makes_one_ticket(parts: Parts) -> None:
     sender = f"restart-{uuid.uuid4().hex[:8]}"
     first = parts.say(sender, "快递一直显示在运输中，十天了还没到，订单号 2023112400123")
