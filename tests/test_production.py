@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import aiohttp
 import pytest
+import requests
 from aiohttp import web
 
 from bot.bench.live import free_port
@@ -138,3 +140,70 @@ def test_nginx_keeps_each_sender_on_one_process(production_env: Path) -> None:
     assert all(len(backends) == 1 for backends in seen.values()), seen
     # Both processes take a share of the conversations.
     assert {next(iter(b)) for b in seen.values()} == {"rasa-0", "rasa-1"}
+
+
+def _redis_or_skip() -> str:
+    import redis
+
+    url = "redis://127.0.0.1:6379/0"
+    try:
+        redis.Redis.from_url(url, socket_timeout=2).ping()
+    except redis.RedisError as error:
+        pytest.skip(f"Redis not reachable at {url}: {error}")
+    return url
+
+
+@pytest.mark.e2e
+@pytest.mark.postgres
+@needs_nginx
+def test_production_mode_serves_a_whole_complaint_through_nginx(
+    trained_model: Path, tmp_path: Path
+) -> None:
+    """2 Rasa + 2 action processes behind nginx, PostgreSQL and Redis: one ticket per complaint."""
+    from bot.bench.live import live_bot
+    from bot.load.checks import check_run
+    from bot.load.runner import Target, run_load
+    from tests.conftest import _create_database, _drop_database, _require_postgres
+
+    redis_url = _redis_or_skip()
+    admin_url = _require_postgres()
+    tickets_db, tracker_db = _create_database(admin_url), _create_database(admin_url)
+    first_rasa, first_action = free_port(), free_port()
+    env = {
+        "DATABASE_URL": tickets_db,
+        "TRACKER_DB_URL": tracker_db,
+        "REDIS_URL": redis_url,
+        "RASA_WORKERS": "2",
+        "ACTION_WORKERS": "2",
+        "RASA_INTERNAL_PORT": str(first_rasa),
+        "ACTION_INTERNAL_PORT": str(first_action),
+    }
+    try:
+        with live_bot(trained_model, tmp_path, env) as bot:
+            # Both Rasa processes serve the model; nginx answers on the public port.
+            for port in (first_rasa, first_rasa + 1):
+                for _ in range(300):
+                    try:
+                        status = requests.get(
+                            f"http://127.0.0.1:{port}/status?token={bot.rasa_token}", timeout=2
+                        )
+                        if status.status_code == 200 and status.json().get("model_file"):
+                            break
+                    except requests.RequestException:
+                        pass
+                    time.sleep(1)
+                else:
+                    pytest.fail(f"Rasa worker on {port} not up:\n{bot.log_tail()}")
+            target = Target(bot.rasa, bot.console, bot.api_token(), bot.rasa_token)
+            conversations, _ = asyncio.run(run_load(target, 4, 2, seed=11))
+            checks = asyncio.run(check_run(target, conversations))
+            log = bot.log_tail(200_000)
+    finally:
+        _drop_database(admin_url, tickets_db)
+        _drop_database(admin_url, tracker_db)
+    assert [c.error for c in conversations] == [None] * 4, log[-3000:]
+    assert all(c.ticket_number for c in conversations)
+    assert checks.checked == 4
+    assert checks.ok, checks
+    assert "[nginx]" in log or "started nginx" in log
+    assert "started rasa-2" in log and "started actions-2" in log
