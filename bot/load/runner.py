@@ -192,6 +192,8 @@ async def converse(
     scenario = conversation.scenario
     try:
         await channel.open(scenario)
+        if scenario.greeting:
+            await _turn(channel, conversation, "greet", scenario.greeting, on_turn)
         text, buttons = await _turn(channel, conversation, "opening", scenario.opening, on_turn)
         if scenario.handoff:
             request = rng.choice(HANDOFF_REQUESTS)
@@ -207,6 +209,8 @@ async def converse(
             return
         if scenario.status_check:
             await _turn(channel, conversation, "status", rng.choice(STATUS_QUESTIONS), on_turn)
+        if scenario.closing:
+            await _turn(channel, conversation, "closing", scenario.closing, on_turn)
         if scenario.survey and conversation.ticket_number:
             conversation.resolved = await _resolve(client, target, conversation.ticket_number)
             if isinstance(channel, SocketIOChannel):

@@ -88,6 +88,8 @@ STATUS_QUESTIONS = ("我的投诉怎么样了", "请问我的工单处理到哪�
 HANDOFF_REQUESTS = ("我要找人工客服", "转人工", "能不能让真人来跟我说")
 RATINGS = {5: ("五星", "5"), 4: ("4分", "还可以，4 分"), 2: ("2 分吧", "2"), 1: ("很差", "1")}
 NO_ORDER, NO_PHONE = ("没有", "没有订单号"), ("不留", "不方便留")
+GREETINGS = ("你好", "在吗？", "您好，我要投诉")
+CLOSINGS = ("好的，谢谢", "谢谢，辛苦了", "行吧，那我等你们消息")
 FILLERS = ("就是这些，麻烦尽快处理", "大概就是这样", "嗯，是这样的")
 
 
@@ -108,6 +110,8 @@ class Scenario:
         handoff: Ask for a person right after the opening.
         status_check: Ask about the ticket once it exists.
         survey: Rating, solved answer and comment for the survey after a resolve, or None.
+        greeting: A hello before the complaint, or None.
+        closing: Thanks once the ticket exists, or None.
     """
 
     sender: str
@@ -122,6 +126,8 @@ class Scenario:
     handoff: bool
     status_check: bool
     survey: tuple[str, str, str] | None
+    greeting: str | None = None
+    closing: str | None = None
     asked: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -174,6 +180,8 @@ def make_scenario(rng: random.Random, sender: str) -> Scenario:
         handoff=handoff,
         status_check=not handoff and rng.random() < 0.3,
         survey=survey,
+        greeting=rng.choice(GREETINGS) if rng.random() < 0.5 else None,
+        closing=rng.choice(CLOSINGS) if not handoff and rng.random() < 0.5 else None,
     )
 
 

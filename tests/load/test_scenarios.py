@@ -25,6 +25,7 @@ def test_scenarios_vary_over_categories_moods_and_intentions() -> None:
     assert any(s.order_id and not s.order_in_opening for s in scenarios)
     assert any(s.order_id is None for s in scenarios) and any(s.phone is None for s in scenarios)
     assert len({s.opening for s in scenarios}) > 100
+    assert any(s.greeting for s in scenarios) and any(s.closing for s in scenarios)
     # Nobody asks for a person and then answers a survey about a ticket they never finished.
     assert not any(s.handoff and (s.survey or s.status_check) for s in scenarios)
 
@@ -33,6 +34,7 @@ def test_texts_are_chinese_and_carry_the_order_number_when_planned() -> None:
     for scenario in _many():
         assert CJK.search(scenario.opening)
         assert all(CJK.search(detail) for detail in scenario.details)
+        assert all(CJK.search(t) for t in (scenario.greeting, scenario.closing) if t)
         assert (scenario.order_id is not None and scenario.order_id in scenario.opening) is (
             scenario.order_in_opening
         )
