@@ -20,7 +20,7 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from cryptography.fernet import Fernet
 
 from bot.console import labels
-from bot.console.access import SESSION_MAX_AGE_S, csrf_token, current_staff
+from bot.console.access import SESSION_MAX_AGE_S, csrf_token, current_staff, is_public_path
 from bot.console.auth import API_PREFIX
 from bot.console.errors import Handler
 from bot.console.state import SESSIONMAKER
@@ -147,7 +147,10 @@ def error_page(request: web.Request, status: int, text: str | None = None) -> we
 @web.middleware
 async def page_error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Answer errors on pages with an HTML page (the JSON API keeps its JSON errors)."""
-    if request.path.startswith(API_PREFIX):
+    if request.path.startswith(API_PREFIX) or (
+        is_public_path(request.path) and request.path != "/login"
+    ):
+        # The API, customers' widget page and static files: no staff session, no cookie.
         return await handler(request)
     # The template context (who is logged in, the CSRF token) is set up before any check
     # runs, so that error pages raised by the checks render with it too.

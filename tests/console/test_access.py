@@ -153,3 +153,9 @@ async def test_bearer_token_api_needs_no_csrf_and_no_session(
     assert (
         await client.get("/api/tickets", headers={"Authorization": "Bearer nope"})
     ).status == 401
+
+
+async def test_customers_widget_page_gets_no_staff_session_cookie(client: TestClient) -> None:
+    response = await client.get("/chat", headers={"Accept": "text/html"})
+    assert response.status == 200
+    assert "console_session" not in response.headers.get("Set-Cookie", "")
