@@ -13,6 +13,9 @@ the same as with Rasa's own class. Three changes to Rasa 3.6.21's channel:
    messages go to the sender id bound to its socket, whatever ``session_id`` they carry.
 3. **Staff replies as one message.** A staff member's reply relayed by the console is emitted
    as one ``bot_uttered`` ``{"text": ..., "staff": {"agent": ...}}`` for the widget to style.
+4. **Several Rasa processes.** With ``REDIS_URL`` set (production mode), emits go through
+   Redis (python-socketio's ``AsyncRedisManager``), so a staff reply or survey pushed through
+   the HTTP API of one Rasa process reaches a widget connected to another.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import socketio
 from rasa.core.channels import socketio as rasa_socketio
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from sanic import Blueprint
@@ -38,6 +42,18 @@ logger = logging.getLogger(__name__)
 
 #: Longest customer message passed to the bot; longer ones are cut (the widget limits too).
 MAX_MESSAGE_CHARS = 2000
+#: Redis pub/sub channel the Rasa processes share socket.io emits on.
+REDIS_CHANNEL = "complaint-bot-socketio"
+
+
+def share_emits_through_redis(sio: socketio.AsyncServer, redis_url: str) -> None:
+    """Make ``sio`` publish its emits on Redis and deliver those of its sibling processes.
+
+    Must run before the first connection (python-socketio initialises the manager then).
+    """
+    manager = socketio.AsyncRedisManager(redis_url, channel=REDIS_CHANNEL)
+    manager.set_server(sio)
+    sio.manager = manager
 
 
 class SessionSigner:
@@ -99,6 +115,9 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         blueprint = super().blueprint(on_new_message)
         sio = self.sio
         assert sio is not None  # set by Rasa's blueprint()
+        redis_url = get_settings().redis_url
+        if redis_url:
+            share_emits_through_redis(sio, redis_url)
 
         async def session_request(sid: str, data: Any) -> None:
             token = data.get("session_id") if isinstance(data, dict) else None
