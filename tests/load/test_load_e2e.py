@@ -21,10 +21,11 @@ def bot(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         yield running
 
 
-def test_six_conversations_three_at_a_time(bot: LiveBot) -> None:
+@pytest.mark.parametrize("channel", ["rest", "socketio"])
+def test_six_conversations_three_at_a_time(bot: LiveBot, channel: str) -> None:
     result = subprocess.run(
         [
-            sys.executable, "-m", "bot", "load",
+            sys.executable, "-m", "bot", "load", "--channel", channel,
             "--conversations", "6", "--concurrency", "3", "--no-progress",
             "--url", bot.rasa, "--console-url", bot.console,
             "--token", bot.api_token(), "--rasa-token", bot.rasa_token,
@@ -33,7 +34,7 @@ def test_six_conversations_three_at_a_time(bot: LiveBot) -> None:
     )  # fmt: skip
     report = result.stdout
     assert result.returncode == 0, report + result.stderr[-3000:]
-    assert "load: 6 conversations over rest" in report
+    assert f"load: 6 conversations over {channel}" in report
     assert "errors: 0 conversations" in report
     assert "checked 6 completed conversations" in report
     assert "lost tickets 0 · duplicate tickets 0 · wrong fields 0" in report
