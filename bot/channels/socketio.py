@@ -119,7 +119,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         if redis_url:
             share_emits_through_redis(sio, redis_url)
 
-        async def session_request(sid: str, data: Any) -> None:
+        async def session_request(sid: str, data: Any = None) -> None:
             token = data.get("session_id") if isinstance(data, dict) else None
             sender_id = self.signer.verify(token)
             if sender_id is None:
@@ -133,7 +133,8 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
                     await joined
             await sio.emit("session_confirm", token, room=sid, namespace=self.namespace)
 
-        async def handle_message(sid: str, data: Any) -> None:
+        # An emit without arguments calls the handler with the sid alone.
+        async def handle_message(sid: str, data: Any = None) -> None:
             session = await sio.get_session(sid, namespace=self.namespace)
             sender_id = session.get("sender_id")
             if sender_id is None and self.session_persistence:
