@@ -10,6 +10,10 @@ project names channels from that package), and is idempotent.
   20 concurrent WeChat conversations that alone pushed answers past WeChat's 5 seconds. The
   schema never changes, so it is checked once and its validator reused: same validation,
   same errors.
+- **``/model/parse`` answered 500 to bad bodies.** A JSON array, ``null``, a body that is not
+  JSON or a ``text`` that is not a string all came back as HTTP 500, and a megabyte of text
+  tied the NLU pipeline up for minutes. The body is now checked first: 400 with the reason,
+  413 for a text over ``MAX_MESSAGE_CHARS`` (the REST channel's limit too).
 """
 
 from __future__ import annotations
@@ -47,6 +51,33 @@ def _validate_action_result(self: Any, result: dict[str, Any]) -> bool:
     raise error
 
 
+def _validate_request_body(original: Any) -> Any:
+    def validate_request_body(request: Any, error_message: str) -> None:
+        from http import HTTPStatus
+
+        from rasa.server import ErrorResponse
+
+        from bot.channels.socketio import MAX_MESSAGE_CHARS
+
+        original(request, error_message)
+        if request.path != "/model/parse":
+            return
+        try:
+            text = request.json.get("text") if isinstance(request.json, dict) else None
+        except Exception:  # noqa: BLE001 - Sanic's own "not JSON" error
+            text = None
+        if not isinstance(text, str):
+            raise ErrorResponse(HTTPStatus.BAD_REQUEST, "BadRequest", error_message)
+        if len(text) > MAX_MESSAGE_CHARS:
+            raise ErrorResponse(
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                "BadRequest",
+                f"text is longer than {MAX_MESSAGE_CHARS} characters",
+            )
+
+    return validate_request_body
+
+
 def apply() -> None:
     """Install the fixes (once per process)."""
     from rasa.core.actions.action import RemoteAction
@@ -57,4 +88,7 @@ def apply() -> None:
     if getattr(RemoteAction, _APPLIED, False):
         return
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+    import rasa.server
+
+    rasa.server.validate_request_body = _validate_request_body(rasa.server.validate_request_body)
     setattr(RemoteAction, _APPLIED, True)
