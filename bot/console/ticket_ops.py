@@ -15,6 +15,7 @@ from aiohttp import web
 
 from bot.console.rasa_client import RasaUnavailable
 from bot.console.state import RASA, SESSIONMAKER
+from bot.store.db import SQLITE_IMMEDIATE
 from bot.store.lifecycle import change_status, record_event
 from bot.store.serializers import ticket_to_dict
 from bot.store.tickets import get_ticket
@@ -51,6 +52,9 @@ async def resolve_ticket(
         InvalidTransition: The ticket cannot be resolved from its status.
     """
     async with app[SESSIONMAKER]() as session:
+        # SQLite: read-then-write under load (the action server writes too) needs the write
+        # lock up front, or the commit fails with "database is locked" (seen by `make load`).
+        await session.connection(execution_options={SQLITE_IMMEDIATE: True})
         ticket = await get_ticket(session, number)
         if ticket is None:
             raise TicketNotFound(number)

@@ -93,7 +93,7 @@ class RestChannel:
 
 
 class SocketIOChannel:
-    """The web widget's socket.io channel, over a websocket; answers arrive as events."""
+    """The web widget's socket.io channel (long polling); answers arrive as events."""
 
     QUIET_S = 0.5  # an answer is complete after this long without another message
 
@@ -110,7 +110,9 @@ class SocketIOChannel:
 
     async def open(self, scenario: Scenario) -> None:
         """Ask for a new session; the server issues the sender id."""
-        await self.sio.connect(self.url, transports=["websocket"], socketio_path="/socket.io")
+        # Long polling, as browsers start: the websocket transport of python-engineio needs a
+        # newer aiohttp than Rasa 3.6 pins.
+        await self.sio.connect(self.url, transports=["polling"], socketio_path="/socket.io")
         await self.sio.emit("session_request", {"session_id": None})
         token = await asyncio.wait_for(self.confirmed.get(), TURN_TIMEOUT_S)
         scenario.sender = str(token).split(".", 1)[0]

@@ -64,7 +64,7 @@ CATEGORIES: dict[str, tuple[Sequence[str], Sequence[str]]] = {
     "complain_promise": (
         (
             "说好的赠品一直没给我{order}",
-            "买的时候承诺保价，降价了却不认账{order}",
+            "客服说好今天给我回电话，结果等了一整天也没人打来{order}",
             "答应三天内上门安装，到现在都没人来{order}",
         ),
         ("当时客服是这么保证的", "聊天记录我都截图了", "现在却说没有这回事"),
