@@ -59,8 +59,8 @@ evaluate: install ## Cross-validate the NLU model; reports go to reports/nlu/
 bench: install ## Print latency, training time and memory figures
 	$(PY) -m bot bench
 
-load: install ## Simulated customers against a running deployment
-	$(PY) -m bot load
+load: install ## Simulated customers (LOAD="--conversations 200 --channel socketio --url …")
+	$(PY) -m bot load $(LOAD)
 
 lock: install ## Re-pin requirements.lock from the current environment
 	$(PY) -m pip freeze --exclude-editable | grep -v '^complaint-bot' > requirements.lock
