@@ -64,7 +64,8 @@ class SessionSigner:
         self._key = secret.encode("utf-8")
 
     def _signature(self, sender_id: str) -> str:
-        digest = hmac.new(self._key, sender_id.encode("utf-8"), hashlib.sha256).digest()
+        raw = sender_id.encode("utf-8", "surrogatepass")  # JSON may carry lone surrogates
+        digest = hmac.new(self._key, raw, hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest[:18]).decode("ascii")
 
     def issue(self) -> tuple[str, str]:
@@ -77,7 +78,9 @@ class SessionSigner:
         if not isinstance(token, str) or token.count(".") != 1:
             return None
         sender_id, signature = token.split(".")
-        if not sender_id or not hmac.compare_digest(signature, self._signature(sender_id)):
+        # Compared as bytes: compare_digest refuses non-ASCII str (a forged token may carry it).
+        given = signature.encode("utf-8", "surrogatepass")
+        if not sender_id or not hmac.compare_digest(given, self._signature(sender_id).encode()):
             return None
         return sender_id
 

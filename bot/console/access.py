@@ -113,7 +113,8 @@ async def csrf_ok(request: web.Request, session: Session) -> bool:
         form = await request.post()
         value = form.get(CSRF_FIELD)
         given = value if isinstance(value, str) else ""
-    return hmac.compare_digest(given.encode(), expected.encode())
+    # surrogatepass: aiohttp decodes non-UTF-8 bytes of a header to lone surrogates.
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode())
 
 
 def start_session(session: Session, user: Any) -> None:

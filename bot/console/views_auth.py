@@ -82,7 +82,9 @@ async def login(request: web.Request) -> web.StreamResponse:
     password = str(form.get("password", ""))
     expected = session.get("csrf")
     given = str(form.get(CSRF_FIELD, ""))
-    if not isinstance(expected, str) or not hmac.compare_digest(given, expected):
+    # As bytes: compare_digest raises TypeError on non-ASCII str (a forged form may carry it).
+    given_bytes = given.encode("utf-8", "surrogatepass")
+    if not isinstance(expected, str) or not hmac.compare_digest(given_bytes, expected.encode()):
         return _login_page(request, "页面已过期，请重新输入用户名和密码。", 403, username)
     if not username or not password:
         return _login_page(request, "请输入用户名和密码。", 400, username)

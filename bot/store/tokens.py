@@ -20,7 +20,8 @@ TOKEN_BYTES = 32
 
 def hash_token(token: str) -> str:
     """Return the hex SHA-256 under which ``token`` is stored."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    # surrogatepass: a header with non-UTF-8 bytes reaches us as lone surrogates (no 500).
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 async def create_token(session: AsyncSession, name: str) -> str:
