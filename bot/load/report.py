@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 
 from bot.load.checks import CheckResult
@@ -61,7 +62,9 @@ def render(
     for kind, count, p50, p95, p99 in latency_table(conversations):
         lines.append(f"{kind:<10} {count:>6} {p50:>8.0f} {p95:>8.0f} {p99:>8.0f}")
     lines += ["", f"errors: {len(failed)} conversations (target 0)"]
-    for reason, count in Counter((c.error or "")[:120] for c in failed).most_common(5):
+    # Digits vary per ticket and port; the kind of error does not.
+    reasons = Counter(re.sub(r"\d+", "N", c.error or "")[:120] for c in failed)
+    for reason, count in reasons.most_common(5):
         lines.append(f"  {count} × {reason}")
     table = latency_table(conversations)
     if table:

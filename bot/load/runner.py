@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -242,7 +243,9 @@ async def run_load(
         The conversations and the wall-clock seconds the whole run took.
     """
     rng = random.Random(seed)
-    run_id = f"{rng.randrange(16**6):06x}"
+    # Fresh sender ids every run (the seed fixes only what customers say): a second run on
+    # the same deployment must not continue the first run's conversations.
+    run_id = uuid.uuid4().hex[:8]
     results = [
         Conversation(make_scenario(rng, f"load-{run_id}-{n:05d}")) for n in range(conversations)
     ]
