@@ -1,10 +1,13 @@
 """Held-out evaluation of the NLU pipeline against Rasa's stock Chinese pipeline.
 
-`make evaluate` splits the project's NLU data once (stratified by intent, fixed seed), trains
-both pipelines on the same 80 %, parses the same 20 % and the hand-written hard cases in
-``tests/nlu/hard_cases.yml`` with each, and writes per-pipeline reports to ``reports/nlu/``:
-per-intent precision/recall/F1, a confusion-matrix PNG, the most-confused pairs and every
-misclassified example — then prints both pipelines side by side.
+`make evaluate` splits the project's NLU data (stratified by intent, fixed seed; messages that
+are equal after normalisation stay on one side), trains both pipelines on the same 80 %, parses
+the same 20 % and the hand-written hard cases in ``tests/nlu/hard_cases.yml`` with each, and
+writes per-pipeline reports to ``reports/nlu/``: per-intent precision/recall/F1, a
+confusion-matrix PNG, the most-confused pairs and every misclassified example — then prints both
+pipelines side by side, with 95 % bootstrap intervals and a paired bootstrap of the difference
+(``bot.nlu.eval_stats``). ``--repeats N`` repeats the whole comparison on N different splits
+and reports mean ± sd (N times the run time).
 """
 
 from __future__ import annotations
@@ -21,6 +24,14 @@ from typing import Any
 
 import yaml
 
+from bot.nlu.eval_stats import (
+    Interval,
+    PairedDifference,
+    bootstrap_macro_f1,
+    grouped_stratified_split,
+    mean_and_sd,
+    paired_difference,
+)
 from bot.settings import PROJECT_ROOT
 
 COMPLAINT_PREFIX = "complain_"
@@ -49,6 +60,21 @@ class PipelineResult:
     latencies_ms: list[float]
     train_seconds: float
     report: dict[str, Any] = field(default_factory=dict)
+    # Complaint macro-F1 of every split when `--repeats` > 1 (the first is this result's).
+    repeat_scores: list[float] = field(default_factory=list)
+
+    @property
+    def interval(self) -> Interval:
+        """Complaint macro-F1 with its 95 % bootstrap interval over the test messages."""
+        return bootstrap_macro_f1(
+            [p.gold for p in self.predictions], [p.predicted for p in self.predictions]
+        )
+
+    @property
+    def min_complaint_support(self) -> int:
+        """Fewest test messages of any complaint category (too few makes F1 meaningless)."""
+        counts = Counter(p.gold for p in self.predictions if p.gold.startswith(COMPLAINT_PREFIX))
+        return min(counts.values()) if counts else 0
 
     @property
     def complaint_macro_f1(self) -> float:
@@ -84,19 +110,25 @@ def stock_config() -> dict[str, Any]:
     }
 
 
-def split_data(out: Path, test_fraction: float = 0.2) -> tuple[Path, Path]:
-    """Write a stratified train/test split of ``data/nlu`` as Rasa YAML."""
+def split_data(out: Path, test_fraction: float = 0.2, seed: int = SEED) -> tuple[Path, Path]:
+    """Write a stratified train/test split of ``data/nlu`` as Rasa YAML.
+
+    Messages that are the same after normalisation (「撤銷投訴」 and 「撤销投诉」) form one
+    group and land on the same side, so no test message is a copy of a training message.
+    """
     from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
     from rasa.shared.nlu.training_data.loading import load_data
     from rasa.shared.nlu.training_data.training_data import TrainingData
-    from sklearn.model_selection import train_test_split
+
+    from bot.nlu.normalize import normalize
 
     data = load_data(str(PROJECT_ROOT / "data" / "nlu"))
     examples = list(data.intent_examples)
+    keys = [normalize(example.get("text")).lower() for example in examples]
     labels = [example.get("intent") for example in examples]
-    train, test = train_test_split(
-        examples, test_size=test_fraction, stratify=labels, random_state=SEED
-    )
+    train_index, test_index = grouped_stratified_split(keys, labels, test_fraction, seed)
+    train = [examples[i] for i in train_index]
+    test = [examples[i] for i in test_index]
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, part in (("train", train), ("test", test)):
@@ -235,6 +267,8 @@ def summary_table(results: list[PipelineResult]) -> str:
     """The side-by-side comparison printed at the end of `make evaluate`."""
     rows = [
         ("complaint macro-F1 (held-out)", lambda r: f"{r.complaint_macro_f1:.3f}"),
+        ("  95% bootstrap interval", lambda r: f"[{r.interval.low:.3f}, {r.interval.high:.3f}]"),
+        ("complaint test messages / cat.", lambda r: f">= {r.min_complaint_support}"),
         ("all-intent macro-F1", lambda r: f"{r.report.get('macro avg', {})['f1-score']:.3f}"),
         ("accuracy", lambda r: f"{r.report.get('accuracy', 0):.3f}"),
         ("hard cases passed", lambda r: f"{sum(p.gold == p.predicted for p in r.hard_cases)}"
@@ -243,11 +277,36 @@ def summary_table(results: list[PipelineResult]) -> str:
                                            f"{percentile(r.latencies_ms, 95):.1f}"),
         ("training time (s)", lambda r: f"{r.train_seconds:.0f}"),
     ]  # fmt: skip
+    if any(len(r.repeat_scores) > 1 for r in results):
+        n = max(len(r.repeat_scores) for r in results)
+        rows.insert(2, (f"  mean ± sd over {n} splits", _mean_sd_cell))
     width = 32
-    lines = [f"{'':{width}}" + "".join(f"{r.name:>20}" for r in results)]
+    lines = [f"{'':{width}}" + "".join(f"{r.name:>22}" for r in results)]
     for label, cell in rows:
-        lines.append(f"{label:{width}}" + "".join(f"{cell(r):>20}" for r in results))
+        lines.append(f"{label:{width}}" + "".join(f"{cell(r):>22}" for r in results))
     return "\n".join(lines)
+
+
+def _mean_sd_cell(result: PipelineResult) -> str:
+    mean, sd = mean_and_sd(result.repeat_scores)
+    return f"{mean:.3f} ± {sd:.3f}"
+
+
+def comparison(project: PipelineResult, stock: PipelineResult) -> str:
+    """One line: the complaint macro-F1 difference with its paired bootstrap interval."""
+    if [p.text for p in project.predictions] != [p.text for p in stock.predictions]:
+        raise ValueError("both pipelines must be scored on the same test messages")
+    diff: PairedDifference = paired_difference(
+        [p.gold for p in project.predictions],
+        [p.predicted for p in project.predictions],
+        [p.predicted for p in stock.predictions],
+    )
+    value, low, high = diff.interval.value, diff.interval.low, diff.interval.high
+    return (
+        f"{project.name} - {stock.name}, complaint macro-F1: {value:+.3f} "
+        f"(95% paired bootstrap [{low:+.3f}, {high:+.3f}]; {project.name} ahead in "
+        f"{diff.share_a_ahead:.0%} of resamples)"
+    )
 
 
 def register_breakdown(result: PipelineResult) -> str:
@@ -257,9 +316,9 @@ def register_breakdown(result: PipelineResult) -> str:
     return ", ".join(f"{reg} {passed[reg]}/{n}" for reg, n in sorted(totals.items()))
 
 
-def evaluate(out: Path, env: dict[str, str]) -> list[PipelineResult]:
-    """Run the whole comparison and write ``out``; return both pipelines' results."""
-    train, test = split_data(out / "split")
+def _run_split(out: Path, env: dict[str, str], seed: int, full: bool) -> list[PipelineResult]:
+    """Train and score both pipelines on one split; ``full`` adds hard cases and reports."""
+    train, test = split_data(out / "split", seed=seed)
     stock = out / "stock_config.yml"
     stock.write_text(yaml.safe_dump(stock_config()), encoding="utf-8")
     models = out / "models"
@@ -268,14 +327,41 @@ def evaluate(out: Path, env: dict[str, str]) -> list[PipelineResult]:
         seconds = train_nlu(config, train, models, name, env)
         model = models / f"{name}.tar.gz"
         predictions, latencies = asyncio.run(parse_all(model, load_cases(test)))
-        hard, _ = asyncio.run(parse_all(model, load_cases(HARD_CASES)))
+        hard = asyncio.run(parse_all(model, load_cases(HARD_CASES)))[0] if full else []
         result = PipelineResult(name, predictions, hard, latencies, seconds)
-        write_report(result, out / name)
+        if full:
+            write_report(result, out / name)
         results.append(result)
+    return results
+
+
+def evaluate(out: Path, env: dict[str, str], repeats: int = 1) -> list[PipelineResult]:
+    """Run the whole comparison and write ``out``; return both pipelines' results.
+
+    With ``repeats`` > 1 the comparison runs again on ``repeats - 1`` further stratified splits
+    (other seeds; models and splits under ``out/repeats``) and each result carries the complaint
+    macro-F1 of every split; the reports describe the first split.
+    """
+    from bot.nlu.eval_stats import complaint_macro_f1
+
+    results = _run_split(out, env, SEED, full=True)
+    if repeats > 1:
+        for result in results:
+            result.repeat_scores = [result.complaint_macro_f1]
+        for repeat in range(1, repeats):
+            again = _run_split(out / "repeats" / f"split-{repeat}", env, SEED + repeat, full=False)
+            for result, other in zip(results, again, strict=True):
+                result.repeat_scores.append(
+                    complaint_macro_f1(
+                        [p.gold for p in other.predictions],
+                        [p.predicted for p in other.predictions],
+                    )
+                )
     summary = summary_table(results)
     breakdown = "\n".join(f"{r.name}: {register_breakdown(r)}" for r in results)
+    versus = comparison(results[0], results[1])
     (out / "summary.md").write_text(
-        f"# NLU evaluation\n\n```\n{summary}\n```\n\nHard cases by register:\n\n"
+        f"# NLU evaluation\n\n```\n{summary}\n```\n\n{versus}\n\nHard cases by register:\n\n"
         f"```\n{breakdown}\n```\n",
         encoding="utf-8",
     )

@@ -5,17 +5,20 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from rasa.shared.nlu.training_data.loading import load_data
 
 from bot.nlu.evaluation import (
     PipelineResult,
     Prediction,
+    comparison,
     percentile,
     split_data,
     stock_config,
     summary_table,
     write_report,
 )
+from bot.nlu.normalize import normalize
 
 
 def test_split_is_stratified_and_disjoint(tmp_path: Path) -> None:
@@ -31,6 +34,11 @@ def test_split_is_stratified_and_disjoint(tmp_path: Path) -> None:
         share = n / (n + train_counts[intent])
         assert 0.1 <= share <= 0.3, (intent, share)
     assert train.regex_features and train.entity_synonyms  # entities still trainable
+    # Traditional/Simplified twins (「撤銷投訴」「撤销投诉」) never straddle the split.
+    train_keys = {normalize(t).lower() for t in train_texts}
+    assert not train_keys & {normalize(t).lower() for t in test_texts}
+    complaint_counts = [n for intent, n in test_counts.items() if intent.startswith("complain_")]
+    assert len(complaint_counts) == 7 and min(complaint_counts) >= 30  # F1 needs enough cases
 
 
 def test_stock_pipeline_is_rasa_default_chinese() -> None:
@@ -60,3 +68,19 @@ def test_report_and_summary(tmp_path: Path) -> None:
     assert 0 < result.complaint_macro_f1 < 1
     table = summary_table([result])
     assert "complaint macro-F1" in table and "1/1 (100%)" in table
+    assert "95% bootstrap interval" in table and "mean ± sd" not in table
+    result.repeat_scores = [0.5, 0.7]
+    assert "0.600 ± 0.141" in summary_table([result])
+
+
+def test_comparison_is_paired_on_the_same_messages() -> None:
+    gold = ["complain_refund", "complain_billing"] * 20
+    good = PipelineResult("project", [Prediction(str(i), g, g, 1.0) for i, g in enumerate(gold)],
+                          [], [], 0.0)  # fmt: skip
+    bad = PipelineResult("rasa-stock", [Prediction(str(i), g, "greet", 1.0)
+                                        for i, g in enumerate(gold)], [], [], 0.0)  # fmt: skip
+    line = comparison(good, bad)
+    assert line.startswith("project - rasa-stock, complaint macro-F1: +1.000") and "100%" in line
+    shuffled = PipelineResult("rasa-stock", list(reversed(bad.predictions)), [], [], 0.0)
+    with pytest.raises(ValueError):
+        comparison(good, shuffled)
