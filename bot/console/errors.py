@@ -37,6 +37,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return json_error(exc.status, exc.reason.lower(), headers)
     except asyncio.CancelledError:
         raise
+    except UnicodeDecodeError:
+        # aiohttp's request.post() / text() on a body that is not UTF-8: the client's fault.
+        return json_error(400, "the request body is not valid UTF-8")
     except Exception:
         logger.exception("unhandled error in %s %s", request.method, request.path)
         return json_error(500, "internal error")

@@ -164,6 +164,10 @@ async def page_error_middleware(request: web.Request, handler: Handler) -> web.S
         response = error_page(request, exc.status, ERROR_TEXT.get(exc.status))
         response.headers.update(headers)
         return response
+    except UnicodeDecodeError:  # a form body that is not UTF-8 (see errors.error_middleware)
+        if not _wants_html(request):
+            raise
+        return error_page(request, 400)
     except Exception:
         if not _wants_html(request):
             raise

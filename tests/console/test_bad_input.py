@@ -26,3 +26,13 @@ async def test_api_token_with_non_utf8_bytes_is_refused(client: TestClient) -> N
 
 def test_hash_token_takes_lone_surrogates() -> None:
     assert hash_token("\udce9") != hash_token("\udcea")
+
+
+@pytest.mark.parametrize("accept", ["application/json", "text/html"])
+async def test_a_form_body_that_is_not_utf8_gets_400(client: TestClient, accept: str) -> None:
+    response = await client.post(
+        "/login",
+        data=b"\xb8\xff\x00username=\xe9",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": accept},
+    )
+    assert response.status == 400
