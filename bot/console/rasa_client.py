@@ -8,6 +8,7 @@ push, they are stored in the conversation and returned to the caller.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 from urllib.parse import quote
@@ -52,7 +53,9 @@ class RasaClient:
                     body = await resp.text()
                     raise RasaUnavailable(f"Rasa answered {resp.status} for {path}: {body[:200]}")
                 return await resp.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError) as error:
+        # asyncio.TimeoutError is not the builtin TimeoutError before Python 3.11: a busy Rasa
+        # timing out must read as unavailable, not as a 500 (seen by `make load`).
+        except (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError) as error:
             raise RasaUnavailable(f"Rasa could not be reached for {path}: {error}") from error
 
     async def status(self) -> dict[str, Any]:
@@ -63,7 +66,7 @@ class RasaClient:
                 if resp.status >= 400:
                     raise RasaUnavailable(f"Rasa answered {resp.status} for /status")
                 return dict(await resp.json(content_type=None) or {})
-        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+        except (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError, ValueError) as error:
             raise RasaUnavailable(f"Rasa could not be reached for /status: {error}") from error
 
     async def append_events(

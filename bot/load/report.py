@@ -78,12 +78,13 @@ def render(
             f"{len(checks.duplicate_tickets)} · wrong fields {len(checks.wrong_fields)} · "
             f"lost turns {len(checks.lost_turns)} · out-of-order {len(checks.out_of_order)}",
         ]
-        problems = [
-            *checks.lost_tickets,
-            *checks.duplicate_tickets,
-            *checks.wrong_fields,
-            *checks.lost_turns,
-            *checks.out_of_order,
-        ]
-        lines += [f"  {problem}" for problem in problems[:10]]
+        # A few examples of each kind, so that one noisy kind does not hide the others.
+        for problems in (
+            checks.lost_tickets,
+            checks.duplicate_tickets,
+            checks.wrong_fields,
+            checks.lost_turns,
+            checks.out_of_order,
+        ):
+            lines += [f"  {problem}" for problem in problems[:3]]
     return "\n".join(lines)
