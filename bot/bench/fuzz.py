@@ -116,7 +116,9 @@ class Tally:
         """One line per entry point, then the total and the failures."""
         lines = [f"  {name:<22} {count:>7} cases" for name, count in sorted(self.cases.items())]
         lines.append(f"  {'total':<22} {self.total:>7} cases, {len(self.failures)} server errors")
-        lines += [f"  FAIL {failure}" for failure in self.failures[:20]]
+        kinds = Counter(failure.split(" to ")[0][:120] for failure in self.failures)
+        lines += [f"  {count:>5} × {kind}" for kind, count in kinds.most_common()]
+        lines += [f"  FAIL {failure}" for failure in self.failures[:10]]
         return "\n".join(lines)
 
 
