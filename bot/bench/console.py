@@ -17,6 +17,8 @@ import random
 import re
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -294,6 +296,13 @@ async def measure(
     database_url: str, tracker_url: str, var_dir: Path, rounds: int = 40
 ) -> list[PageFigure]:
     """Serve the console on a loopback port and time each page ``rounds`` times."""
+    async with serve_console(database_url, tracker_url, var_dir) as base:
+        return await _measure(base, database_url, rounds)
+
+
+@asynccontextmanager
+async def serve_console(database_url: str, tracker_url: str, var_dir: Path) -> AsyncIterator[str]:
+    """Run the real console app on a free loopback port (Rasa down); yield its base URL."""
     import dataclasses
 
     from aiohttp import web
@@ -307,10 +316,16 @@ async def measure(
     )  # fmt: skip
     runner = web.AppRunner(init_app(settings), access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    base = f"http://127.0.0.1:{port}"
+    try:
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+async def _measure(base: str, database_url: str, rounds: int) -> list[PageFigure]:
     engine = make_engine(database_url)
     async with make_sessionmaker(engine)() as session:
         from sqlalchemy import select
@@ -335,25 +350,22 @@ async def measure(
         "API ticket detail": lambda i: f"/api/tickets/{numbers[i % len(numbers)]}",
     }  # fmt: skip
     figures = []
-    try:
-        # unsafe=True: keep cookies of an IP-address host (127.0.0.1).
-        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-            await _login(http, base, "boss")
-            for name, path in pages.items():
-                async with http.get(base + path(0)) as warm:  # templates, first inbox sync
-                    await warm.read()
-                times = []
-                for i in range(rounds):
-                    started = time.perf_counter()
-                    async with http.get(base + path(i), allow_redirects=False) as response:
-                        await response.read()
-                        if response.status != 200:
-                            raise RuntimeError(f"{path(i)} answered {response.status}")
-                    times.append((time.perf_counter() - started) * 1000)
-                figures.append(PageFigure(name, rounds, _percentile(times, 50),
-                                          _percentile(times, 95), max(times)))  # fmt: skip
-    finally:
-        await runner.cleanup()
+    # unsafe=True: keep cookies of an IP-address host (127.0.0.1).
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        await _login(http, base, "boss")
+        for name, path in pages.items():
+            async with http.get(base + path(0)) as warm:  # templates, first inbox sync
+                await warm.read()
+            times = []
+            for i in range(rounds):
+                started = time.perf_counter()
+                async with http.get(base + path(i), allow_redirects=False) as response:
+                    await response.read()
+                    if response.status != 200:
+                        raise RuntimeError(f"{path(i)} answered {response.status}")
+                times.append((time.perf_counter() - started) * 1000)
+            figures.append(PageFigure(name, rounds, _percentile(times, 50),
+                                      _percentile(times, 95), max(times)))  # fmt: skip
     return figures
 
 

@@ -8,7 +8,6 @@ Playwright. Run: ``python -m bot.bench.console_screenshots docs/``.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import sys
 import tempfile
@@ -16,9 +15,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from aiohttp import web
-
-from bot.bench.console import PASSWORD, seed
+from bot.bench.console import PASSWORD, seed, serve_console
 from bot.store.db import make_engine, make_sessionmaker
 from bot.store.lifecycle import assign, change_status, record_event
 from bot.store.models import utcnow
@@ -100,48 +97,32 @@ async def shoot(out: Path) -> list[Path]:
     ``console-dashboard.png`` under ``out``."""
     from playwright.async_api import async_playwright
 
-    from bot.console.app import init_app
-    from bot.settings import get_settings
-
     out.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - a one-off script, nothing else runs
     with tempfile.TemporaryDirectory(prefix="console-shots-") as folder:
         root = Path(folder)
         database, tracker = f"sqlite:///{root / 'tickets.db'}", f"sqlite:///{root / 'tracker.db'}"
         await seed(database, tracker, tickets=600, messages=6000)
         number = await _curated(database, tracker)
-        settings = dataclasses.replace(
-            get_settings(), database_url=database, tracker_db_url=tracker, var_dir=root,
-            rasa_url="http://127.0.0.1:9",
-        )  # fmt: skip
-        runner = web.AppRunner(init_app(settings), access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        base = f"http://127.0.0.1:{port}"
         saved = []
-        try:
-            async with async_playwright() as playwright:
-                browser = await playwright.chromium.launch(
-                    executable_path=CHROMIUM, args=["--headless", "--no-sandbox"]
-                )
-                page = await browser.new_page(viewport={"width": 1440, "height": 900})
-                await page.goto(f"{base}/login")
-                await page.fill("input[name=username]", "boss")
-                await page.fill("input[name=password]", PASSWORD)
-                await page.click("button:has-text('登录')")
-                for name, path, full in (
-                    ("queue", "/queue", False),
-                    ("conversation", f"/tickets/{number}", True),
-                    ("dashboard", "/dashboard?days=91", True),
-                ):
-                    await page.goto(base + path)
-                    target = out / f"console-{name}.png"
-                    await page.screenshot(path=str(target), full_page=full)
-                    saved.append(target)
-                await browser.close()
-        finally:
-            await runner.cleanup()
+        async with serve_console(database, tracker, root) as base, async_playwright() as playwright:
+            browser = await playwright.chromium.launch(
+                executable_path=CHROMIUM, args=["--headless", "--no-sandbox"]
+            )
+            page = await browser.new_page(viewport={"width": 1440, "height": 900})
+            await page.goto(f"{base}/login")
+            await page.fill("input[name=username]", "boss")
+            await page.fill("input[name=password]", PASSWORD)
+            await page.click("button:has-text('登录')")
+            for name, path, full in (
+                ("queue", "/queue", False),
+                ("conversation", f"/tickets/{number}", True),
+                ("dashboard", "/dashboard?days=91", True),
+            ):
+                await page.goto(base + path)
+                target = out / f"console-{name}.png"
+                await page.screenshot(path=str(target), full_page=full)
+                saved.append(target)
+            await browser.close()
     return saved
 
 
