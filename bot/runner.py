@@ -24,6 +24,11 @@ from bot.privacy import mask_text
 from bot.settings import PROJECT_ROOT, Settings, get_settings, scale_settings
 
 STOP_TIMEOUT_S = 15.0
+# Rasa's HTTP client keeps idle connections to the action server for 15 s; Sanic closes them
+# after 5 s by default, and under load Rasa then writes a call into a closing connection and
+# drops that action's events ("Cannot write to closing transport", seen by `make load`).
+# The server side must outlive the client side.
+ACTION_KEEP_ALIVE_S = "75"
 
 
 @dataclass
@@ -134,7 +139,7 @@ def services(settings: Settings, endpoints: Path) -> list[Service]:
         # rasa-sdk has no --interface flag; it reads SANIC_HOST (default 0.0.0.0).
         Service(_numbered("actions", i, action_ports), [
             rasa, "run", "actions", "--actions", "actions", "--port", str(port),
-        ], env={"SANIC_HOST": host})
+        ], env={"SANIC_HOST": host, "SANIC_KEEP_ALIVE_TIMEOUT": ACTION_KEEP_ALIVE_S})
         for i, port in enumerate(action_ports)
     ]
     group += [

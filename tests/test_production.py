@@ -112,7 +112,7 @@ def test_nginx_keeps_each_sender_on_one_process(production_env: Path) -> None:
         try:
             async with aiohttp.ClientSession() as client:
                 url = f"http://127.0.0.1:{settings.rasa_port}"
-                for _ in range(100):
+                for _ in range(600):  # nginx starts in well under a minute on a busy machine
                     try:
                         async with client.get(f"{url}/") as response:
                             if response.status == 200:
