@@ -6,6 +6,7 @@ import logging
 from datetime import datetime, timezone
 from typing import Any
 
+import asyncpg
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -19,6 +20,16 @@ from bot.privacy import mask_phone
 from bot.sla import get_sla
 from bot.store.tickets import TicketDraft, create_ticket
 from bot.validation import COMPLAINT_CATEGORIES, DESIRED_OUTCOMES, summarize
+
+# What a database outage raises: asyncpg's connect-time errors (e.g. a database that refuses
+# connections) and refused sockets reach us unwrapped by SQLAlchemy.
+STORAGE_ERRORS = (
+    SQLAlchemyError,
+    ValueError,
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +111,7 @@ class ActionSubmitComplaint(Action):
                 ticket, created = await create_ticket(session, draft, now=now)
                 await session.commit()
                 number = ticket.number
-        except (SQLAlchemyError, ValueError):
+        except STORAGE_ERRORS:
             # The slots are kept, so nothing the customer said is lost; the message is calm.
             logger.exception("could not store the ticket for %s", draft.idempotency_key)
             dispatcher.utter_message(response="utter_ticket_failed")
