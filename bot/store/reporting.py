@@ -12,7 +12,6 @@ told the customer; it was kept when the ticket was resolved by then.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -78,13 +77,6 @@ class Report:
     def response_rate(self) -> float | None:
         """Answered surveys / surveys asked."""
         return self.answered / self.asked if self.asked else None
-
-
-def _csat(ratings: Iterable[int]) -> Csat:
-    values = list(ratings)
-    if not values:
-        return Csat(None, 0)
-    return Csat(sum(1 for r in values if r >= SATISFIED_MIN) / len(values), len(values))
 
 
 def week_of(moment: datetime) -> date:
@@ -193,37 +185,75 @@ async def _overdue(connection: AsyncConnection, now: datetime) -> tuple[int, lis
     return int(count), listed
 
 
-def _weekly(
-    rated: list[tuple[Any, date]], weeks: list[date], key: Callable[[Any], Any]
-) -> dict[str, list[Csat]]:
-    ratings: dict[str, dict[date, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for row, week in rated:
-        ratings[key(row) or "—"][week].append(row.rating)
-    return {
-        group: [_csat(by_week.get(week, [])) for week in weeks]
-        for group, by_week in sorted(ratings.items())
-    }
+#: Seconds east of UTC of the China time that weeks are counted in (see ``week_of``).
+_CHINA_OFFSET_S = 8 * 3600
+#: ``date(1970, 1, 1).toordinal()``: turns days since the epoch into date ordinals.
+_EPOCH_ORDINAL = 719163
+
+
+def _monday_ordinal(moment: datetime) -> int:
+    """``week_of(moment).toordinal()``, in integer arithmetic (it runs once per rating)."""
+    ordinal = int((moment.timestamp() + _CHINA_OFFSET_S) // 86400) + _EPOCH_ORDINAL
+    return ordinal - (ordinal - 1) % 7  # ordinal 1 (0001-01-01) was a Monday
+
+
+class _Tally:
+    """Ratings and satisfied ratings of one group, counted as they come."""
+
+    __slots__ = ("rated", "satisfied")
+
+    def __init__(self) -> None:
+        self.rated = 0
+        self.satisfied = 0
+
+    def add(self, satisfied: bool) -> None:
+        self.rated += 1
+        self.satisfied += satisfied
+
+    def csat(self) -> Csat:
+        return Csat(self.satisfied / self.rated if self.rated else None, self.rated)
 
 
 def summarise_ratings(report: Report, rows: list[Any]) -> None:
-    """Fill the CSAT figures of ``report`` from ``rated_facts`` rows."""
-    report.csat = _csat(row.rating for row in rows)
-    report.csat_kept = _csat(row.rating for row in rows if row.promise == "kept")
-    report.csat_broken = _csat(row.rating for row in rows if row.promise == "broken")
-    by_emotion: dict[str, list[int]] = defaultdict(list)
-    for row in rows:
-        by_emotion[row.emotion or "neutral"].append(row.rating)
-    report.csat_by_emotion = [(e, _csat(by_emotion[e])) for e in sorted(by_emotion)]
+    """Fill the CSAT figures of ``report`` from ``rated_facts`` rows, in one pass."""
     first, last = week_of(report.start), week_of(report.end - timedelta(microseconds=1))
     report.weeks = [first + timedelta(weeks=i) for i in range((last - first).days // 7 + 1)]
-    rated = [(row, week_of(row.answered_at)) for row in rows]
+    column = {week.toordinal(): i for i, week in enumerate(report.weeks)}
+    overall, kept, broken = _Tally(), _Tally(), _Tally()
+    by_emotion: dict[str, _Tally] = defaultdict(_Tally)
+    dimensions = ("category", "channel", "agent", "all")
+    weekly: dict[tuple[str, str, int], _Tally] = defaultdict(_Tally)
+    for row in rows:
+        good = row.rating >= SATISFIED_MIN
+        overall.add(good)
+        if row.promise == "kept":
+            kept.add(good)
+        elif row.promise == "broken":
+            broken.add(good)
+        by_emotion[row.emotion or "neutral"].add(good)
+        week = column.get(_monday_ordinal(row.answered_at))
+        if week is None:
+            continue  # answered after the period's last week (tickets near its end)
+        for dimension, group in zip(
+            dimensions, (row.category, row.channel, row.assignee, "all"), strict=True
+        ):
+            weekly[(dimension, group or "—", week)].add(good)
+    report.csat, report.csat_kept, report.csat_broken = overall.csat(), kept.csat(), broken.csat()
+    report.csat_by_emotion = [(e, by_emotion[e].csat()) for e in sorted(by_emotion)]
+    empty = Csat(None, 0)
+    series: dict[str, dict[str, list[Csat]]] = {d: {} for d in dimensions}
+    for (dimension, group, week), tally in weekly.items():
+        values = series[dimension].setdefault(group, [empty] * len(report.weeks))
+        values[week] = tally.csat()
     report.csat_weekly = {
-        "category": _weekly(rated, report.weeks, lambda r: r.category),
-        "channel": _weekly(rated, report.weeks, lambda r: r.channel),
-        "agent": _weekly(rated, report.weeks, lambda r: r.assignee),
+        name: dict(sorted(series[dimension].items()))
+        for name, dimension in (
+            ("category", "category"),
+            ("channel", "channel"),
+            ("agent", "agent"),
+        )
     }
-    overall = _weekly(rated, report.weeks, lambda r: "all")
-    report.csat_overall_weekly = overall.get("all", [Csat(None, 0) for _ in report.weeks])
+    report.csat_overall_weekly = series["all"].get("all", [empty] * len(report.weeks))
 
 
 async def build_report(session: AsyncSession, days: int, now: datetime | None = None) -> Report:
