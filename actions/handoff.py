@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.constants import FORM_SLOTS
-from actions.db import get_sessionmaker
+from actions.db import write_session
 from actions.deescalation import fresh_variant, last_bot_text, record_complaint
 from actions.tickets import draft_from_tracker, idempotency_key
 from bot.sla import get_sla
@@ -102,7 +102,7 @@ class ActionHandoff(Action):
         threat = bool(tracker.get_slot("threat"))
         reason = "客户提到向外部投诉，升级人工处理" if threat else "客户要求人工客服"
         try:
-            async with get_sessionmaker()() as session:
+            async with write_session() as session:
                 ticket = await ticket_for_handoff(session, tracker, kept)
                 if ticket.status != "handed_off":
                     await change_status(session, ticket, "handed_off", "bot", reason)

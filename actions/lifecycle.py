@@ -17,7 +17,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actions.db import get_sessionmaker
+from actions.db import get_sessionmaker, write_session
 from bot.nlu.normalize import normalize
 from bot.store.lifecycle import InvalidTransition, add_info, change_status, latest_active_ticket
 from bot.store.models import ACTIVE_STATUSES, Ticket
@@ -85,7 +85,7 @@ async def update_own_ticket(tracker: Tracker, number: str, change: Change) -> st
         does not allow the change) or ``failed`` (the database did not answer).
     """
     try:
-        async with get_sessionmaker()() as session:
+        async with write_session() as session:
             ticket = await get_ticket(session, number)
             if ticket is None or ticket.sender_id != tracker.sender_id:
                 return "missing"
@@ -242,7 +242,7 @@ class ActionMarkSolved(Action):
     ) -> list[dict[str, Any]]:
         """Resolve the ticket and hand its number to the survey."""
         try:
-            async with get_sessionmaker()() as session:
+            async with write_session() as session:
                 ticket = await customers_ticket(session, tracker)
                 if ticket is not None:
                     await change_status(session, ticket, "resolved", "customer", "客户确认已解决")

@@ -15,7 +15,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.constants import SKIPPED
-from actions.db import get_sessionmaker
+from actions.db import write_session
 from bot.store.surveys import UNHAPPY_MAX, SurveyAnswers, answer_survey, start_survey
 from bot.store.tickets import get_ticket
 from bot.survey import is_no_comment, is_skip, parse_rating, parse_solved
@@ -66,7 +66,7 @@ class ActionStartSurvey(Action):
         askable = False
         if number:
             try:
-                async with get_sessionmaker()() as session:
+                async with write_session() as session:
                     ticket = await get_ticket(session, str(number))
                     if ticket is not None and ticket.sender_id == tracker.sender_id:
                         survey = await start_survey(
@@ -257,7 +257,7 @@ class ActionSubmitSurvey(Action):
             comment=_answer(tracker.get_slot("survey_comment")),
         )
         try:
-            async with get_sessionmaker()() as session:
+            async with write_session() as session:
                 ticket = await get_ticket(session, str(number))
                 if ticket is not None and ticket.sender_id == tracker.sender_id:
                     await answer_survey(

@@ -47,9 +47,15 @@ http {{
     # Responses never spill to temp files: nginx's workers may run as nobody when started by root.
     proxy_max_temp_file_size 0;
 
+    # WeChat pushes XML with the customer's OpenID in the query string: keeping one customer
+    # on one Rasa process keeps its retry deduplication and button memory in one place.
+    map $arg_openid $fallback_key {{
+        "" $request_id;
+        default $arg_openid;
+    }}
     map $uri $conversation_key {{
         "~^/conversations/(?<conversation>[^/]+)/" $conversation;
-        default $request_id;
+        default $fallback_key;
     }}
     map $request_body $rasa_key {{
         "~\\"sender\\"\\s*:\\s*\\"(?<sender>[^\\"]+)\\"" $sender;
