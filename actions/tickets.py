@@ -115,11 +115,14 @@ class ActionSubmitComplaint(Action):
             # The slots are kept, so nothing the customer said is lost; the message is calm.
             logger.exception("could not store the ticket for %s", draft.idempotency_key)
             dispatcher.utter_message(response="utter_ticket_failed")
-            return []
+            # The policy submits again at the customer's next message (bot/policies).
+            return [SlotSet("ticket_unsaved", True)]
         if not created:
             logger.info("ticket %s already existed for %s", number, draft.idempotency_key)
         dispatcher.utter_message(
             response="utter_ticket_created", ticket_number=number, summary=read_back(draft)
         )
         dispatcher.utter_message(response="utter_promise", hours=sla.hours_for(draft.category))
-        return [SlotSet("ticket_number", number)] + [SlotSet(slot, None) for slot in FORM_SLOTS]
+        return [SlotSet("ticket_number", number), SlotSet("ticket_unsaved", False)] + [
+            SlotSet(slot, None) for slot in FORM_SLOTS
+        ]

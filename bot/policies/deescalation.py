@@ -8,7 +8,9 @@ Rules and the form handle the calm path. This policy steps in only where the pla
   bot did not understand → offer a person (once);
 * strong anger (intensity ≥ ``vent_intensity``) during a complaint → acknowledge and invite the
   customer to say everything, and *listen* — the form's next question waits a turn;
-* the answer to an offer: yes → hand off; no → carry on where the form was.
+* the answer to an offer: yes → hand off; no → carry on where the form was;
+* a ticket that could not be stored (``ticket_unsaved``, database down) is submitted again at
+  the customer's next message, whatever it says, and the bot then listens.
 
 It decides from the tracker alone: the emotion slots that ``action_track_emotion`` sets after
 every message (so Rasa test stories can state them with ``slot_was_set``), the latest intent
@@ -36,6 +38,7 @@ OFFER_HANDOFF = "action_offer_handoff"
 HANDOFF = "action_handoff"
 CONTINUE = "utter_continue_after_offer"
 COMPLAINT_FORM = "complaint_form"
+SUBMIT = "action_submit_complaint"
 NEGATIVE = frozenset({"anger", "anxiety", "sadness"})
 YES = frozenset({"affirm", "request_human"})
 
@@ -55,6 +58,7 @@ class Turn:
     active_loop: str | None
     fallbacks_in_a_row: int
     pending_complaint: bool
+    ticket_unsaved: bool = False
 
 
 def _turn(tracker: DialogueStateTracker) -> Turn:
@@ -102,6 +106,7 @@ def _turn(tracker: DialogueStateTracker) -> Turn:
         active_loop=tracker.active_loop_name,
         fallbacks_in_a_row=fallbacks,
         pending_complaint=bool(tracker.get_slot("complaint_description")),
+        ticket_unsaved=bool(tracker.get_slot("ticket_unsaved")),
     )
 
 
@@ -176,6 +181,9 @@ class DeescalationPolicy(Policy):
             return ACTION_LISTEN_NAME if self._venting(turn) else None
         if turn.latest_action == CONTINUE:
             return self._resume(turn) or ACTION_LISTEN_NAME
+        if turn.latest_action == SUBMIT:
+            # Saved or not, the customer has been told; a retried submission is in no rule.
+            return ACTION_LISTEN_NAME
         if turn.latest_action != ACTION_LISTEN_NAME or not turn.intent:
             return None
         if turn.previous_bot_action == OFFER_HANDOFF:
@@ -185,6 +193,8 @@ class DeescalationPolicy(Policy):
                 return CONTINUE
         if turn.intent == "request_human" or turn.threat_now:
             return HANDOFF
+        if turn.ticket_unsaved:
+            return SUBMIT
         if turn.fallbacks_in_a_row >= self.fallbacks_before_offer and not turn.handoff_offered:
             return OFFER_HANDOFF
         if turn.upset_turns >= self.upset_turns_before_offer and not turn.handoff_offered:

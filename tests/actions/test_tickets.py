@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
 
@@ -104,7 +105,7 @@ async def test_database_down_gives_calm_message(
     monkeypatch.setattr(module, "get_sessionmaker", lambda: broken)
     events, dispatcher = await submit(make_tracker("退款", slots=SLOTS, events=FORM_STARTED))
     assert [m["response"] for m in dispatcher.messages] == ["utter_ticket_failed"]
-    assert events == []
+    assert events == [SlotSet("ticket_unsaved", True)]  # retried at the next message
 
 
 def test_idempotency_key_uses_form_start(make_tracker: TrackerFactory) -> None:

@@ -29,11 +29,6 @@ def new_sender(kind: str) -> str:
     return f"{kind}-{uuid.uuid4().hex[:8]}"
 
 
-@pytest.mark.xfail(
-    reason="known gap (issue 8): after utter_ticket_failed the next message is not routed back "
-    "to action_submit_complaint (needs a rule); the calm answer part holds",
-    strict=False,
-)
 def test_tickets_database_down_at_submit_then_resubmitted_once(deployment: Deployment) -> None:
     sender = new_sender("pgdown")
     complain(deployment, sender, "2023112400701")

@@ -160,3 +160,28 @@ def test_message_logged_while_paused_is_a_new_turn(policy: DeescalationPolicy) -
     assert predict(policy, [*user("request_human"), ActionExecuted("action_handoff")]) == (
         "action_listen"
     )
+
+
+def test_unsaved_ticket_is_submitted_again_at_the_next_message(
+    policy: DeescalationPolicy,
+) -> None:
+    failed = [
+        *user("inform", desired_outcome="refund"),
+        ActionExecuted("action_submit_complaint"),
+        SlotSet("ticket_unsaved", True),
+    ]
+    assert predict(policy, failed) == ACTION_LISTEN_NAME
+    retry = [*failed, *user("affirm", "好的")]
+    assert predict(policy, retry) == "action_submit_complaint"
+    saved = [*retry, ActionExecuted("action_submit_complaint"), SlotSet("ticket_unsaved", None)]
+    assert predict(policy, saved) == ACTION_LISTEN_NAME
+    assert predict(policy, [*saved, *user("thank", "谢谢")]) is None
+
+
+def test_a_request_for_a_person_goes_before_the_retry(policy: DeescalationPolicy) -> None:
+    events = [
+        ActionExecuted("action_submit_complaint"),
+        SlotSet("ticket_unsaved", True),
+        *user("request_human", "转人工"),
+    ]
+    assert predict(policy, events) == "action_handoff"
