@@ -12,8 +12,6 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from bot.console import (
     api,
@@ -34,18 +32,10 @@ from bot.console.rasa_client import RasaClient
 from bot.console.state import ENGINE, RASA, SESSIONMAKER, SETTINGS, TRACKER, TRAINER
 from bot.console.training import TrainerConfig, TrainerJobs
 from bot.settings import Settings, get_settings
-from bot.store.db import async_url, make_engine, make_sessionmaker, sqlite_file
+from bot.store.db import make_sessionmaker, pooled_engine
 from bot.store.migrate import upgrade
 
 __all__ = ["ENGINE", "RASA", "SESSIONMAKER", "SETTINGS", "init_app"]
-
-
-def pooled_engine(url: str) -> AsyncEngine:
-    """An engine that keeps its connections: SQLAlchemy 1.4 opens a new SQLite connection (and
-    aiosqlite a new thread) per session otherwise, which costs more than most console pages."""
-    if sqlite_file(async_url(url)) is None:
-        return make_engine(url)
-    return make_engine(url, poolclass=AsyncAdaptedQueuePool)
 
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import pytest
 from rasa_sdk import Tracker
 
-from actions.db import get_sessionmaker
+from actions.db import dispose_engine, get_sessionmaker
 from bot.settings import get_settings
 from bot.sla import get_sla
 from bot.store.migrate import upgrade
@@ -71,5 +72,7 @@ def tickets_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
         cached.cache_clear()
     upgrade(url)
     yield url
-    for cached in (get_settings, get_sessionmaker, get_sla):
+    # The engine pools its connections, whose aiosqlite threads would keep pytest from exiting.
+    asyncio.run(dispose_engine())
+    for cached in (get_settings, get_sla):
         cached.cache_clear()

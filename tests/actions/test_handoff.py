@@ -122,18 +122,18 @@ async def test_wording_fits_a_threat(
 async def test_storage_failure_is_said_and_does_not_pause(
     make_tracker: TrackerFactory, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
 ) -> None:
-    from actions.db import get_sessionmaker as cached
+    from actions.db import dispose_engine
     from bot.settings import get_settings
 
     # A database file under a path that cannot exist: every query fails.
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/missing/dir/tickets.db")
     monkeypatch.setenv("VAR_DIR", str(tmp_path))
     get_settings.cache_clear()
-    cached.cache_clear()
+    await dispose_engine()
     try:
         events, dispatcher = await hand_off(make_tracker("转人工", "request_human"))
     finally:
         get_settings.cache_clear()
-        cached.cache_clear()
+        await dispose_engine()
     assert dispatcher.messages[0]["response"] == "utter_handoff_failed"
     assert all(e["event"] != "pause" for e in events)

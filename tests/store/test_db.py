@@ -1,10 +1,13 @@
-"""URL translation between the async application drivers and the sync migration drivers."""
+"""URL translation between async and sync drivers; the pooled engine of a SQLite file."""
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
-from bot.store.db import async_url, sqlite_file, sync_url
+import pytest
+from sqlalchemy import event, text
+
+from bot.store.db import async_url, pooled_engine, sqlite_file, sync_url
 
 
 @pytest.mark.parametrize(
@@ -61,3 +64,22 @@ def test_sync_url_without_psycopg2(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_sqlite_file(url: str, expected: str | None) -> None:
     path = sqlite_file(url)
     assert (str(path) if path else None) == expected
+
+
+async def test_pooled_engine_reuses_one_sqlite_connection(tmp_path: Path) -> None:
+    engine = pooled_engine(f"sqlite:///{tmp_path / 'tickets.db'}")
+    opened: list[object] = []
+    event.listen(engine.sync_engine, "connect", lambda connection, _record: opened.append(1))
+    try:
+        for _ in range(3):
+            async with engine.begin() as connection:
+                await connection.execute(text("CREATE TABLE IF NOT EXISTS t (x INTEGER)"))
+                await connection.execute(text("INSERT INTO t VALUES (1)"))
+        async with engine.connect() as connection:
+            # Still in WAL mode and seeing every commit through the one reused connection.
+            mode = (await connection.execute(text("PRAGMA journal_mode"))).scalar_one()
+            rows = (await connection.execute(text("SELECT count(*) FROM t"))).scalar_one()
+    finally:
+        await engine.dispose()
+    assert len(opened) == 1
+    assert (mode, rows) == ("wal", 3)
