@@ -110,8 +110,10 @@ def stock_config() -> dict[str, Any]:
     }
 
 
-def split_data(out: Path, test_fraction: float = 0.2, seed: int = SEED) -> tuple[Path, Path]:
-    """Write a stratified train/test split of ``data/nlu`` as Rasa YAML.
+def split_data(
+    out: Path, test_fraction: float = 0.2, seed: int = SEED, source: Path | None = None
+) -> tuple[Path, Path]:
+    """Write a stratified train/test split of ``source`` (default ``data/nlu``) as Rasa YAML.
 
     Messages that are the same after normalisation (「撤銷投訴」 and 「撤销投诉」) form one
     group and land on the same side, so no test message is a copy of a training message.
@@ -122,7 +124,7 @@ def split_data(out: Path, test_fraction: float = 0.2, seed: int = SEED) -> tuple
 
     from bot.nlu.normalize import normalize
 
-    data = load_data(str(PROJECT_ROOT / "data" / "nlu"))
+    data = load_data(str(source or PROJECT_ROOT / "data" / "nlu"))
     examples = list(data.intent_examples)
     keys = [normalize(example.get("text")).lower() for example in examples]
     labels = [example.get("intent") for example in examples]
