@@ -27,6 +27,7 @@ from typing import Any
 import aiohttp
 from sqlalchemy import insert
 
+from bot.bench.stats import percentile
 from bot.store.crypto import encrypt
 from bot.store.db import make_engine, make_sessionmaker
 from bot.store.migrate import upgrade
@@ -102,11 +103,6 @@ class PageFigure:
     p50_ms: float
     p95_ms: float
     max_ms: float
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
 
 def _ticket_rows(count: int, now: datetime, rng: random.Random) -> list[dict[str, Any]]:
@@ -364,16 +360,23 @@ async def _measure(base: str, database_url: str, rounds: int) -> list[PageFigure
                     if response.status != 200:
                         raise RuntimeError(f"{path(i)} answered {response.status}")
                 times.append((time.perf_counter() - started) * 1000)
-            figures.append(PageFigure(name, rounds, _percentile(times, 50),
-                                      _percentile(times, 95), max(times)))  # fmt: skip
+            figures.append(PageFigure(name, rounds, percentile(times, 0.50),
+                                      percentile(times, 0.95), max(times)))  # fmt: skip
     return figures
 
 
-async def run(tickets: int = 5000, messages: int = 50000, rounds: int = 40) -> list[PageFigure]:
-    """Seed a temporary SQLite database and tracker store, then ``measure``."""
+async def run(
+    tickets: int = 5000, messages: int = 50000, rounds: int = 40, database_url: str | None = None
+) -> list[PageFigure]:
+    """Seed the tickets database and tracker store, then ``measure``.
+
+    Both live in ``database_url`` (an empty PostgreSQL database, say) when it is given, else
+    in temporary SQLite files.
+    """
     with tempfile.TemporaryDirectory(prefix="console-bench-") as folder:
         root = Path(folder)
-        database, tracker = f"sqlite:///{root / 'tickets.db'}", f"sqlite:///{root / 'tracker.db'}"
+        database = database_url or f"sqlite:///{root / 'tickets.db'}"
+        tracker = database_url or f"sqlite:///{root / 'tracker.db'}"
         started = time.perf_counter()
         await seed(database, tracker, tickets, messages)
         seconds = time.perf_counter() - started
@@ -381,11 +384,10 @@ async def run(tickets: int = 5000, messages: int = 50000, rounds: int = 40) -> l
         return await measure(database, tracker, root / "var", rounds)
 
 
-def report(figures: list[PageFigure], target_ms: float = 200.0) -> str:
+def report(figures: list[PageFigure], backend: str = "sqlite", target_ms: float = 200.0) -> str:
     """The figures as a table, with the p95 target checked."""
-    lines = [
-        f"{'page':<28}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}  target p95 ≤ {target_ms:.0f} ms"
-    ]
+    page = f"page ({backend})"
+    lines = [f"{page:<28}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}  target p95 ≤ {target_ms:.0f} ms"]
     for f in figures:
         verdict = "ok" if f.p95_ms <= target_ms else "SLOW"
         lines.append(f"{f.page:<28}{f.p50_ms:>9.1f}{f.p95_ms:>9.1f}{f.max_ms:>9.1f}  {verdict}")

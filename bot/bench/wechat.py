@@ -25,6 +25,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.bench.live import LiveBot, live_bot
+from bot.bench.stats import percentile
 from bot.bench.wechat_fake import FakeWeChatApi, WeChatSender, iter_openids, new_aes_key
 from bot.settings import get_settings
 
@@ -54,15 +55,6 @@ class WeChatFigures:
     max_s: float
     think_s: float = THINK_S
     target_p99_s: float = TARGET_P99_S
-
-
-def percentile(values: list[float], share: float) -> float:
-    """The ``share`` (0..1) percentile by nearest rank; 0.0 for no values."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(share * len(ordered) + 0.5)))
-    return ordered[rank - 1]
 
 
 async def _one_message(

@@ -3,8 +3,8 @@
 Sections (``--only`` picks some): ``compare`` — ours against a stock Rasa bot (training,
 startup, parse, full turn, memory, ratios); ``tickets`` — what writing the ticket adds to a
 turn (SQLite and PostgreSQL); ``wechat`` — WeChat answer latency with 20 customers at once;
-``console`` — console page times with 5,000 tickets and 50,000 messages. Figures are printed,
-never asserted: the machine's load changes them.
+``console`` — console page times with 5,000 tickets and 50,000 messages (SQLite and
+PostgreSQL). Figures are printed, never asserted: the machine's load changes them.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 from bot.commands import Subparsers
@@ -41,18 +42,32 @@ def _compare(args: argparse.Namespace) -> str:
         return run(Path(folder), 10 if args.quick else 30, model=args.model)
 
 
+def _on_postgres(what: str, measure: Callable[[str], str]) -> str:
+    """``measure`` a fresh PostgreSQL database (``TEST_POSTGRES_URL``'s server), or say why not.
+
+    Only a server that cannot be used is reported as a skip; a failure while measuring is
+    raised like any other.
+    """
+    from bot.bench.tickets import scratch_postgres
+
+    admin = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(scratch_postgres(admin))
+        except Exception as error:  # noqa: BLE001 - any failure (asyncpg's own too): not usable
+            return f"{what} (postgresql): skipped, {admin} not usable: {error}"
+        return measure(url)
+
+
 def _tickets(args: argparse.Namespace) -> str:
-    from bot.bench.tickets import bench_ticket_creation, format_figures, scratch_postgres
+    from bot.bench.tickets import bench_ticket_creation, format_figures
 
     calls = 100 if args.quick else 300
-    lines = [format_figures(bench_ticket_creation(calls=calls))]
-    admin = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-    try:
-        with scratch_postgres(admin) as url:
-            lines.append(format_figures(bench_ticket_creation(url, calls=calls)))
-    except Exception as error:  # noqa: BLE001 - any failure (asyncpg's own too): not usable
-        lines.append(f"ticket creation (postgresql): skipped, {admin} not usable: {error}")
-    return "\n".join(lines)
+    sqlite = format_figures(bench_ticket_creation(calls=calls))
+    postgres = _on_postgres(
+        "ticket creation", lambda url: format_figures(bench_ticket_creation(url, calls=calls))
+    )
+    return f"{sqlite}\n{postgres}"
 
 
 def _wechat(args: argparse.Namespace) -> str:
@@ -69,7 +84,12 @@ def _console(args: argparse.Namespace) -> str:
     from bot.bench.console import report, run
 
     sizes = (1000, 10000) if args.quick else (5000, 50000)
-    return report(asyncio.run(run(*sizes)))
+    sqlite = report(asyncio.run(run(*sizes)))
+    postgres = _on_postgres(
+        "console pages",
+        lambda url: report(asyncio.run(run(*sizes, database_url=url)), backend="postgresql"),
+    )
+    return f"{sqlite}\n\n{postgres}"
 
 
 RUNNERS: dict[str, Callable[[argparse.Namespace], str]] = {
