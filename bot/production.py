@@ -10,7 +10,8 @@ conversation id of the path, so one conversation's messages go to one Rasa proce
 is up (consistent hashing moves only that process's share when one goes away). socket.io
 connections are hashed on the client address: the polling transport needs every request of
 a session on the process that issued its ``sid``; a websocket is one connection anyway.
-Correctness does not rest on the routing: Rasa's Redis lock store serialises each
+Correctness does not rest on the routing: the Redis lock store (made atomic in
+bot/store/lock_store.py) serialises each
 conversation across processes and the tracker store is shared PostgreSQL.
 """
 

@@ -68,7 +68,8 @@ def lock_store_config(url: str) -> dict[str, object]:
         return {"type": "in_memory"}
     parsed = make_url(url.replace("redis://", "redis+py://", 1))
     config: dict[str, object] = {
-        "type": "redis",
+        # Rasa's Redis lock store, made atomic across processes (see bot/store/lock_store.py).
+        "type": "bot.store.lock_store.AtomicRedisLockStore",
         "url": parsed.host or "127.0.0.1",
         "port": parsed.port or 6379,
         "db": int(parsed.database or 0),

@@ -42,7 +42,7 @@ def test_postgres_tracker_store() -> None:
 def test_lock_store() -> None:
     assert lock_store_config("") == {"type": "in_memory"}
     assert lock_store_config("redis://:pw@127.0.0.1:6380/2") == {
-        "type": "redis",
+        "type": "bot.store.lock_store.AtomicRedisLockStore",
         "url": "127.0.0.1",
         "port": 6380,
         "db": 2,
@@ -61,7 +61,7 @@ def test_endpoints_follow_the_environment(tmp_path: Path, monkeypatch: pytest.Mo
         get_settings.cache_clear()
     endpoints = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert endpoints["action_endpoint"]["url"] == "http://127.0.0.1:6055/webhook"
-    assert endpoints["lock_store"]["type"] == "redis"
+    assert endpoints["lock_store"]["type"] == "bot.store.lock_store.AtomicRedisLockStore"
     assert endpoints["tracker_store"]["db"] == str(tmp_path / "tracker.db")
 
 

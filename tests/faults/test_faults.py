@@ -77,11 +77,6 @@ def test_rasa_restarted_mid_form_resumes_where_it_was(deployment: Deployment) ->
     assert deployment.tickets_of(sender) == ["2023112400703"]
 
 
-@pytest.mark.xfail(
-    reason="known gap (issue 8): of two simultaneous messages on two Rasa servers one was "
-    "missing from the tracker store afterwards; under investigation",
-    strict=False,
-)
 def test_two_messages_at_once_on_two_rasa_servers(deployment: Deployment) -> None:
     sender = new_sender("twoservers")
     complain(deployment, sender, "2023112400704")
