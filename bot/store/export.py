@@ -13,9 +13,10 @@ import csv
 import io
 from collections.abc import AsyncIterator
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, cast, select
+from sqlalchemy import Integer, bindparam, cast, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store.models import Survey, Ticket
@@ -33,8 +34,10 @@ COLUMNS = (
 PARTITION_ROWS = 1000
 
 
-def export_query(start: datetime, end: datetime, now: datetime) -> Any:
-    """The export's rows (``COLUMNS``) for tickets created in ``[start, end)``, oldest first."""
+@cache
+def export_query() -> Any:
+    """The export's rows (``COLUMNS``) for tickets created in ``[start, end)``, oldest first;
+    promises judged at ``now`` (the statement's parameters)."""
     return (
         select(
             Ticket.number, Ticket.category, Ticket.channel, Ticket.status, Ticket.priority,
@@ -42,10 +45,10 @@ def export_query(start: datetime, end: datetime, now: datetime) -> Any:
             iso_utc(Ticket.created_at), iso_utc(Ticket.due_at), iso_utc(Ticket.resolved_at),
             Survey.rating, cast(Survey.solved, Integer),
             iso_utc(Survey.asked_at), iso_utc(Survey.answered_at),
-            promise_case(now),
+            promise_case(bindparam("now")),
         )
         .outerjoin(Survey, Survey.ticket_id == Ticket.id)
-        .where(Ticket.created_at >= start, Ticket.created_at < end)
+        .where(Ticket.created_at >= bindparam("start"), Ticket.created_at < bindparam("end"))
         .order_by(Ticket.created_at, Ticket.id)
     )  # fmt: skip
 
@@ -62,7 +65,7 @@ async def csv_chunks(
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
     yield "\ufeff" + buffer.getvalue(), 0
-    result = await connection.stream(export_query(start, end, now))
+    result = await connection.stream(export_query(), {"start": start, "end": end, "now": now})
     async for rows in result.partitions(PARTITION_ROWS):
         buffer.seek(0)
         buffer.truncate()

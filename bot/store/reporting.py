@@ -14,9 +14,20 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import String, case, func, literal_column, null, or_, select, union_all
+from sqlalchemy import (
+    String,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.store.models import ACTIVE_STATUSES, Survey, Ticket, utcnow
@@ -80,10 +91,10 @@ def week_of(moment: datetime) -> date:
     return local - timedelta(days=local.weekday())
 
 
-def promise_case(now: datetime) -> Any:
+def promise_case(now: Any) -> Any:
     """A ticket's promise as SQL: ``kept`` (resolved by ``due_at``), ``broken`` (resolved
     late, or unresolved past ``due_at`` at ``now``), ``pending`` (not due yet) or NULL (no
-    promise: no ``due_at``, or cancelled)."""
+    promise: no ``due_at``, or cancelled). ``now`` is a time or a parameter standing for one."""
     return case(
         (or_(Ticket.due_at.is_(None), Ticket.status == "cancelled"), null()),
         (Ticket.resolved_at.isnot(None),
@@ -93,31 +104,40 @@ def promise_case(now: datetime) -> Any:
     )  # fmt: skip
 
 
-async def _volumes(
-    connection: AsyncConnection, period: tuple[Any, ...], now: datetime
-) -> list[Any]:
-    """Ticket counts per (category, status, channel, promise state), in one query."""
+# The report's statements are built once, with these parameters, and run with their values
+# (``_params``): building a statement and its cache key cost as much as some of the queries.
+#: Tickets created in the period ``[start, end)``.
+_PERIOD = (Ticket.created_at >= bindparam("start"), Ticket.created_at < bindparam("end"))
+#: The time promises are judged at.
+_NOW = bindparam("now")
+
+
+def _params(start: datetime, end: datetime, now: datetime) -> dict[str, datetime]:
+    return {"start": start, "end": end, "now": now}
+
+
+@cache
+def _volumes_query() -> Any:
+    """Ticket counts per (category, status, channel, promise state)."""
     # Grouped by a subquery's columns: PostgreSQL does not see two copies of an expression
     # with bound parameters (the promise CASE) as the same GROUP BY expression.
     facts = select(
-        Ticket.category, Ticket.status, Ticket.channel, promise_case(now).label("promise")
-    ).where(*period).subquery()  # fmt: skip
+        Ticket.category, Ticket.status, Ticket.channel, promise_case(_NOW).label("promise")
+    ).where(*_PERIOD).subquery()  # fmt: skip
     keys = (facts.c.category, facts.c.status, facts.c.channel, facts.c.promise)
-    query = select(*keys, func.count().label("tickets")).group_by(*keys)
-    return list((await connection.execute(query)).all())
+    return select(*keys, func.count().label("tickets")).group_by(*keys)
 
 
-async def _surveys(connection: AsyncConnection, period: tuple[Any, ...]) -> tuple[int, int]:
+@cache
+def _surveys_query() -> Any:
     """Surveys asked and answered about the period's tickets."""
     # Counted apart from the volumes: joining every ticket to its survey there cost more
     # than this second, small query.
-    query = (
+    return (
         select(func.count(Survey.id), func.count(Survey.answered_at))
         .join(Ticket, Ticket.id == Survey.ticket_id)
-        .where(*period)
+        .where(*_PERIOD)
     )
-    asked, answered = (await connection.execute(query)).one()
-    return int(asked), int(answered)
 
 
 def _tally(groups: list[Any], key: str) -> list[tuple[str, int]]:
@@ -142,27 +162,33 @@ def _named(column: Any, missing: str) -> Any:
 
 
 async def rating_groups(
-    connection: AsyncConnection, period: tuple[Any, ...], now: datetime
+    connection: AsyncConnection, start: datetime, end: datetime, now: datetime
 ) -> list[Any]:
-    """Rated surveys of the period's tickets, counted by the database per group.
+    """Rated surveys of tickets created in ``[start, end)``, counted by the database per group.
 
     Rows of ``(dimension, name, week, rated, satisfied)``: per week for the dimensions
     ``category``, ``channel``, ``agent`` and ``all``; for the whole period for ``emotion``
-    (peak emotion, none counted as ``neutral``) and ``promise`` (``promise_case``).
+    (peak emotion, none counted as ``neutral``) and ``promise`` (``promise_case`` at ``now``).
     """
+    result = await connection.execute(_ratings_query(), _params(start, end, now))
+    return list(result.all())
+
+
+@cache
+def _ratings_query() -> Any:
     rated = (
         select(
             _named(Ticket.category, NO_GROUP).label("category"),
             _named(Ticket.channel, NO_GROUP).label("channel"),
             _named(Ticket.assignee, NO_GROUP).label("agent"),
             _named(Ticket.emotion, "neutral").label("emotion"),
-            promise_case(now).label("promise"),
+            promise_case(_NOW).label("promise"),
             china_monday(Survey.answered_at).label("week"),
             case((Survey.rating >= SATISFIED_MIN, 1), else_=0).label("good"),
             _constant("all").label("everyone"),
         )
         .join(Survey, Survey.ticket_id == Ticket.id)
-        .where(*period, Survey.rating.isnot(None), Survey.answered_at.isnot(None))
+        .where(*_PERIOD, Survey.rating.isnot(None), Survey.answered_at.isnot(None))
         .cte("rated")
     )
 
@@ -174,7 +200,7 @@ async def rating_groups(
         ).group_by(name, *([week] if by_week else []))  # fmt: skip
 
     c = rated.c
-    query = union_all(
+    return union_all(
         counted("category", c.category, by_week=True),
         counted("channel", c.channel, by_week=True),
         counted("agent", c.agent, by_week=True),
@@ -182,18 +208,26 @@ async def rating_groups(
         counted("emotion", c.emotion, by_week=False),
         counted("promise", c.promise, by_week=False),
     )
-    return list((await connection.execute(query)).all())
 
 
-async def _overdue(connection: AsyncConnection, now: datetime) -> tuple[int, list[dict[str, Any]]]:
-    overdue = (Ticket.status.in_(ACTIVE_STATUSES), Ticket.due_at < now)
-    count = (await connection.execute(select(func.count(Ticket.id)).where(*overdue))).scalar_one()
-    rows = await connection.execute(
+@cache
+def _overdue_queries() -> tuple[Any, Any]:
+    """How many tickets are still open past their due time, and the ``BREACH_LIST`` most late."""
+    overdue = (Ticket.status.in_(ACTIVE_STATUSES), Ticket.due_at < _NOW)
+    count = select(func.count(Ticket.id)).where(*overdue)
+    listed = (
         select(Ticket.number, Ticket.category, Ticket.status, Ticket.assignee, Ticket.due_at)
         .where(*overdue)
         .order_by(Ticket.due_at)
         .limit(BREACH_LIST)
     )
+    return count, listed
+
+
+async def _overdue(connection: AsyncConnection, now: datetime) -> tuple[int, list[dict[str, Any]]]:
+    count_query, list_query = _overdue_queries()
+    count = (await connection.execute(count_query, {"now": now})).scalar_one()
+    rows = await connection.execute(list_query, {"now": now})
     listed = [
         {**row._asdict(), "hours_over": (now - row.due_at).total_seconds() / 3600}
         for row in rows.all()
@@ -241,10 +275,10 @@ async def build_report(session: AsyncSession, days: int, now: datetime | None = 
     now = now or utcnow()
     start = now - timedelta(days=days)
     report = Report(start=start, end=now)
-    period = (Ticket.created_at >= start, Ticket.created_at < now)
+    params = _params(start, now, now)
     # Core statements on the session's connection: no ORM row processing for plain tuples.
     connection = await session.connection()
-    groups = await _volumes(connection, period, now)
+    groups = list((await connection.execute(_volumes_query(), params)).all())
     report.by_category = _tally(groups, "category")
     report.by_status = _tally(groups, "status")
     report.by_channel = _tally(groups, "channel")
@@ -252,7 +286,8 @@ async def build_report(session: AsyncSession, days: int, now: datetime | None = 
     promises = dict(_tally(groups, "promise"))
     report.promised = sum(count for state, count in promises.items() if state is not None)
     report.promise_kept, report.promise_broken = promises.get("kept", 0), promises.get("broken", 0)
-    report.asked, report.answered = await _surveys(connection, period)
-    summarise_ratings(report, await rating_groups(connection, period, now))
+    asked, answered = (await connection.execute(_surveys_query(), params)).one()
+    report.asked, report.answered = int(asked), int(answered)
+    summarise_ratings(report, await rating_groups(connection, start, now, now))
     report.overdue_now, report.breaches = await _overdue(connection, now)
     return report
