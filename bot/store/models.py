@@ -170,6 +170,7 @@ class Ticket(Base):
         Index(
             "ix_tickets_report",
             "created_at",
+            "id",
             "category",
             "status",
             "channel",

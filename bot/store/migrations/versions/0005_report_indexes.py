@@ -4,8 +4,9 @@ The dashboard and its CSV export read every ticket created in a period. With the
 columns in the index that orders tickets by ``created_at``, the database counts them without
 reading the table rows (SQLite's planner only picks it without statistics when it is the one
 index on ``created_at``, so it replaces ``ix_tickets_created_at``, whose leading column it
-shares). ``(status, due_at)`` answers "still open and past due" from the index and replaces
-``ix_tickets_status`` the same way.
+shares); ``id`` second keeps the export's order (``created_at, id``) an index order and lets
+the survey join read ids from the index too. ``(status, due_at)`` answers "still open and
+past due" from the index and replaces ``ix_tickets_status`` the same way.
 
 Revision ID: 0005
 Revises: 0004
@@ -23,7 +24,8 @@ depends_on = None
 
 # Copied, not imported: a revision must keep meaning what it meant when it was written.
 REPORT_COLUMNS = [
-    "created_at", "category", "status", "channel", "due_at", "resolved_at", "assignee", "emotion",
+    "created_at", "id", "category", "status", "channel", "due_at", "resolved_at", "assignee",
+    "emotion",
 ]  # fmt: skip
 
 
