@@ -47,7 +47,7 @@ def message_words(message: Message) -> list[str]:
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class LinearIntentClassifier(GraphComponent, IntentClassifier):
-    """Linear SVMs over character n-grams and words, with calibrated confidences."""
+    """Blends DIET's intent ranking with a calibrated linear SVM on character n-grams and words."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
