@@ -10,6 +10,18 @@ project names channels from that package), and is idempotent.
   20 concurrent WeChat conversations that alone pushed answers past WeChat's 5 seconds. The
   schema never changes, so it is checked once and its validator reused: same validation,
   same errors.
+- **Every stored event looked its class up among all of Rasa's event classes.** ``Event
+  .resolve_by_type`` walks every subclass of ``Event`` (with ``inspect.isabstract`` on each)
+  for each event it deserialises: loading a tracker from the SQL store and reading each
+  action-server answer did it for every event, about 4 % of the Rasa process's CPU under load.
+  Event type names are unique and the classes never change while the server runs, so the
+  class found for a name is remembered: same class, same errors for unknown names.
+- **A full garbage collection stalled every conversation for over a second.** A loaded model
+  is ~800,000 Python objects (TensorFlow, spaCy, jieba, the graph), and CPython's oldest-
+  generation collection walks all of them — 1.2 s on this machine, with the one event loop
+  that serves every conversation blocked meanwhile. The model lives until the next one is
+  loaded, so right after loading it is collected once and frozen (``gc.freeze``): later
+  collections skip it. Loading another model unfreezes first, so the old one is collected.
 - **``/model/parse`` answered 500 to bad bodies.** A JSON array, ``null``, a body that is not
   JSON or a ``text`` that is not a string all came back as HTTP 500, and a megabyte of text
   tied the NLU pipeline up for minutes. The body is now checked first: 400 with the reason,
@@ -51,6 +63,38 @@ def _validate_action_result(self: Any, result: dict[str, Any]) -> bool:
     raise error
 
 
+def _remembering_event_types(original: Any) -> Any:
+    """``Event.resolve_by_type`` that looks each known type name up once."""
+    found: dict[str, Any] = {}
+
+    def resolve_by_type(type_name: str, default: Any = None) -> Any:
+        if not isinstance(type_name, str):  # malformed JSON: Rasa's own error
+            return original(type_name, default)
+        cls = found.get(type_name)
+        if cls is None:
+            cls = original(type_name, default)
+            # Only a real match is remembered: a caller's fallback ``default`` is not the class.
+            if getattr(cls, "type_name", None) == type_name:
+                found[type_name] = cls
+        return cls
+
+    return resolve_by_type
+
+
+def _freezing_after_load(original: Any) -> Any:
+    """``Agent.load_model`` that takes the loaded model out of the garbage collector's scans."""
+
+    def load_model(self: Any, *args: Any, **kwargs: Any) -> None:
+        import gc
+
+        gc.unfreeze()  # a replaced model is garbage now: let the collector see it again
+        original(self, *args, **kwargs)
+        gc.collect()  # nothing that is already garbage gets frozen
+        gc.freeze()
+
+    return load_model
+
+
 def _validate_request_body(original: Any) -> Any:
     def validate_request_body(request: Any, error_message: str) -> None:
         from http import HTTPStatus
@@ -88,6 +132,13 @@ def apply() -> None:
     if getattr(RemoteAction, _APPLIED, False):
         return
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+    from rasa.shared.core.events import Event
+
+    resolve = _remembering_event_types(Event.resolve_by_type)
+    Event.resolve_by_type = staticmethod(resolve)  # type: ignore[method-assign,assignment]
+    from rasa.core.agent import Agent
+
+    Agent.load_model = _freezing_after_load(Agent.load_model)  # type: ignore[method-assign]
     import rasa.server
 
     rasa.server.validate_request_body = _validate_request_body(rasa.server.validate_request_body)
