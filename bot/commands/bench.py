@@ -19,6 +19,8 @@ from pathlib import Path
 
 from bot.commands import Subparsers
 
+#: Stock-bot training epochs with ``--quick``: its per-turn cost does not depend on them.
+QUICK_STOCK_EPOCHS = 5
 SECTIONS = ("compare", "tickets", "wechat", "console")
 
 
@@ -32,6 +34,11 @@ def register(subparsers: Subparsers) -> None:
     parser.add_argument(
         "--quick", action="store_true", help="fewer conversations and a smaller console database"
     )
+    parser.add_argument(
+        "--stock-epochs",
+        type=int,
+        help="train the stock bot this many epochs (latency only; --quick: 5)",
+    )
     parser.set_defaults(handler=_bench)
 
 
@@ -39,7 +46,9 @@ def _compare(args: argparse.Namespace) -> str:
     from bot.bench.compare import run
 
     with tempfile.TemporaryDirectory(prefix="bench-") as folder:
-        return run(Path(folder), 10 if args.quick else 30, model=args.model)
+        # Only latency needs the stock model: a short training keeps --quick quick.
+        epochs = args.stock_epochs or (QUICK_STOCK_EPOCHS if args.quick else None)
+        return run(Path(folder), 10 if args.quick else 30, args.model, stock_epochs=epochs)
 
 
 def _on_postgres(what: str, measure: Callable[[str], str]) -> str:

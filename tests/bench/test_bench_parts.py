@@ -52,3 +52,24 @@ def test_table_shows_ratios() -> None:
     text = table(ours, stock)
     assert "2.00×" in text and "1.50×" in text
     assert "full-turn p95 ratio 1.50" in text and ": ok" in text
+
+
+def test_stock_bot_can_train_fewer_epochs(tmp_path: Path) -> None:
+    def epochs(paths: dict[str, Path]) -> list[int]:
+        config = yaml.safe_load(paths["config"].read_text(encoding="utf-8"))
+        return [c["epochs"] for c in config["pipeline"] + config["policies"] if "epochs" in c]
+
+    (tmp_path / "full").mkdir()
+    (tmp_path / "short").mkdir()
+    assert epochs(write_project(tmp_path / "full")) != [5, 5]
+    assert epochs(write_project(tmp_path / "short", epochs=5)) == [5, 5]
+
+
+def test_a_shorter_stock_training_gets_no_ratio() -> None:
+    ours = BotFigures("ours", 100.0, 30.0, Latency(5, 10.0, 20.0), Latency(5, 60.0, 90.0))
+    stock = BotFigures("stock", 10.0, 20.0, Latency(5, 5.0, 10.0), Latency(5, 50.0, 60.0))
+    stock.epochs = 5
+    text = table(ours, stock)
+    line = next(line for line in text.splitlines() if line.startswith("training time"))
+    assert "5 ep." in line and "10.00×" not in line and line.endswith("—")
+    assert "full-turn p95 ratio 1.50" in text
