@@ -252,46 +252,63 @@ def run_http_cases(target: Target, cases: int, seed: int = 0, until: float | Non
 def run_socketio_cases(
     target: Target, cases: int, seed: int = 0, answer_timeout_s: float = 3 * CASE_TIMEOUT_S
 ) -> Tally:
-    """Emit ``cases`` bad messages on one widget session, then check a plain one is answered.
+    """Emit ``cases`` bad messages on one widget session, then check a new one is answered.
 
-    The plain message queues behind every bad one the bot still answers (a whole turn each),
-    so its answer may take a while on a busy machine: ``answer_timeout_s`` bounds the wait.
+    The 1 MB message goes last: the server may drop a session whose packet is over its size
+    limit, and when it notices depends on the machine's load, so nothing is sent after it on
+    that session. A fresh widget session then sends a plain message, which must be answered
+    within ``answer_timeout_s`` (the server is still busy with the bad ones' turns).
     """
     import socketio
 
     tally = Tally()
     rng = random.Random(seed)
+    payloads: list[Any] = [None, "", 1, [], {"message": None}, {"message": {"x": 1}},
+                           {"message": "😡" * 5000}]  # fmt: skip
+    oversized = {"message": "啊" * MEGABYTE}
+    bad = [
+        payloads[index] if index < len(payloads) else {"message": _random_text(rng)}
+        for index in range(max(cases - 1, 0))
+    ]
+    client = socketio.Client(reconnection=False)
+    try:
+        client.connect(target.rasa, transports=["polling"], socketio_path="/socket.io")
+        client.emit("session_request", {"session_id": None})
+        for payload in [*bad, oversized][:cases]:
+            tally.cases["socketio"] += 1
+            client.emit("user_uttered", payload)
+        client.sleep(1)
+    except Exception as error:  # noqa: BLE001 - a dropped connection is the finding
+        tally.failures.append(f"socketio: {type(error).__name__}: {error}")
+    finally:
+        client.disconnect()
+    try:
+        answered = _widget_answers(target, answer_timeout_s)
+    except Exception as error:  # noqa: BLE001 - a refused connection is the finding
+        tally.failures.append(f"socketio: new session: {type(error).__name__}: {error}")
+        return tally
+    if not answered:
+        tally.failures.append("socketio: no answer to a plain message after the bad ones")
+    return tally
+
+
+def _widget_answers(target: Target, timeout_s: float) -> bool:
+    """Whether a new widget session gets an answer to 「你好」 within ``timeout_s``."""
+    import socketio
+
     answers: list[Any] = []
     client = socketio.Client(reconnection=False)
     client.on("bot_uttered", answers.append)
     try:
         client.connect(target.rasa, transports=["polling"], socketio_path="/socket.io")
         client.emit("session_request", {"session_id": None})
-        payloads: list[Any] = [None, "", 1, [], {"message": None}, {"message": {"x": 1}},
-                               {"message": "啊" * MEGABYTE}, {"message": "😡" * 5000}]  # fmt: skip
-        for index in range(cases):
-            payload = payloads[index] if index < len(payloads) else {"message": _random_text(rng)}
-            tally.cases["socketio"] += 1
-            client.emit("user_uttered", payload)
-        client.sleep(1)
-        if not client.connected:
-            # The server may drop a session whose packet is over its size limit (the 1 MB
-            # message): what matters is that the widget can come back and be answered.
-            client.connect(target.rasa, transports=["polling"], socketio_path="/socket.io")
-            client.emit("session_request", {"session_id": None})
-        answers.clear()
         client.emit("user_uttered", {"message": "你好"})
-        client.sleep(0)
-        deadline = time.monotonic() + answer_timeout_s
+        deadline = time.monotonic() + timeout_s
         while not answers and time.monotonic() < deadline:
             client.sleep(0.1)
-        if not answers:
-            tally.failures.append("socketio: no answer to a plain message after the bad ones")
-    except Exception as error:  # noqa: BLE001 - a dropped connection is the finding
-        tally.failures.append(f"socketio: {type(error).__name__}: {error}")
     finally:
         client.disconnect()
-    return tally
+    return bool(answers)
 
 
 def _random_text(rng: random.Random) -> str:
