@@ -23,6 +23,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.component_storage import persist_model, restore_model
 from bot.nlu.emotion_lexicon import DEFAULT_DEGREE_WEIGHTS
 from bot.nlu.emotion_model import NEUTRAL, EmotionModel, EmotionPrediction
 
@@ -167,10 +168,7 @@ class EmotionClassifier(GraphComponent):
 
     def persist(self) -> None:
         """Write the fitted model into this component's resource."""
-        if self.model is None:
-            return
-        with self._model_storage.write_to(self._resource) as folder:
-            self.model.save(Path(folder))
+        persist_model(self._model_storage, self._resource, self.model)
 
     @classmethod
     def load(
@@ -183,12 +181,12 @@ class EmotionClassifier(GraphComponent):
     ) -> EmotionClassifier:
         """Restore the trained model; without one every message is neutral (logged)."""
         merged = {**cls.get_default_config(), **config}
-        try:
-            with model_storage.read_from(resource) as folder:
-                model = EmotionModel.load(Path(folder), merged)
-        except (ValueError, FileNotFoundError, KeyError) as error:
-            logger.warning("EmotionClassifier has no trained model (%s): all neutral.", error)
-            model = None
+        model = restore_model(
+            model_storage,
+            resource,
+            lambda folder: EmotionModel.load(folder, merged),
+            "EmotionClassifier (every message neutral)",
+        )
         return cls(merged, model_storage, resource, model)
 
     def predict(self, texts: list[str]) -> list[EmotionPrediction]:
