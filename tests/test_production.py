@@ -168,7 +168,7 @@ def test_production_mode_serves_a_whole_complaint_through_nginx(
     redis_url = _redis_or_skip()
     admin_url = _require_postgres()
     tickets_db, tracker_db = _create_database(admin_url), _create_database(admin_url)
-    first_rasa, first_action = free_port(), free_port()
+    first_rasa, first_action = free_port(2), free_port(2)  # two workers each
     env = {
         "DATABASE_URL": tickets_db,
         "TRACKER_DB_URL": tracker_db,

@@ -27,11 +27,26 @@ from bot.settings import PROJECT_ROOT
 STARTUP_TIMEOUT_S = 300
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
+def free_port(count: int = 1) -> int:
+    """A TCP port nobody listens on right now, and with ``count`` > 1 the next ones too.
+
+    Production mode puts its workers on consecutive ports from the first one.
+    """
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            first = int(sock.getsockname()[1])
+        if first + count <= 65536 and all(_free(first + i) for i in range(1, count)):
+            return first
+
+
+def _free(port: int) -> bool:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 @dataclass
