@@ -6,6 +6,7 @@ same way on the same machine.
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from collections.abc import Sequence
@@ -34,12 +35,18 @@ class Latency:
     count: int
     p50_ms: float
     p95_ms: float
+    #: CPU (user + system) the bot's processes spent per request, when their pids were given.
+    #: Unlike wall time it hardly moves with other load on the machine.
+    cpu_ms: float | None = None
 
     @classmethod
-    def of(cls, durations: Sequence[float]) -> Latency:
+    def of(cls, durations: Sequence[float], cpu_ms: float | None = None) -> Latency:
         """Summarise ``durations`` (milliseconds)."""
         return cls(
-            len(durations), percentile(list(durations), 0.5), percentile(list(durations), 0.95)
+            len(durations),
+            percentile(list(durations), 0.5),
+            percentile(list(durations), 0.95),
+            cpu_ms,
         )
 
 
@@ -64,21 +71,40 @@ def measure_parse(rasa_url: str, token: str, texts: Sequence[str]) -> Latency:
     return Latency.of(durations)
 
 
-def measure_turns(rasa_url: str, conversations: int, script: Sequence[str] = SCRIPT) -> Latency:
-    """Full turns through the REST channel (NLU, policies, actions, database), sequentially."""
+def measure_turns(
+    rasa_url: str,
+    conversations: int,
+    script: Sequence[str] = SCRIPT,
+    pids: Sequence[int] = (),
+) -> Latency:
+    """Full turns through the REST channel (NLU, policies, actions, database), sequentially.
+
+    Args:
+        rasa_url: The Rasa server.
+        conversations: Measured conversations (one more runs first, to warm up).
+        script: What each simulated customer says.
+        pids: The bot's processes (Rasa, action server; their descendants count too): the
+            CPU they spend over the measured turns, per turn, goes into ``cpu_ms``.
+    """
     url = f"{rasa_url}/webhooks/rest/webhook"
     durations = []
+    cpu_before = 0.0
     with requests.Session() as http:
         for index in range(conversations + 1):
+            if index == 1:  # the first conversation warms caches and connections up
+                cpu_before = tree_cpu_s(pids)
             sender = f"bench-{uuid.uuid4().hex[:10]}"
             for text in script:
                 started = time.perf_counter()
                 answer = http.post(url, json={"sender": sender, "message": text}, timeout=60)
                 elapsed = (time.perf_counter() - started) * 1000
                 answer.raise_for_status()
-                if index:  # the first conversation warms caches and connections up
+                if index:
                     durations.append(elapsed)
-    return Latency.of(durations)
+    cpu_ms = None
+    if pids and durations:
+        cpu_ms = (tree_cpu_s(pids) - cpu_before) * 1000 / len(durations)
+    return Latency.of(durations, cpu_ms)
 
 
 def children(pid: int) -> list[int]:
@@ -106,6 +132,27 @@ def tree_rss_mb(pid: int) -> float:
     while pending:
         current = pending.pop()
         total += _rss_mb(current)
+        pending += children(current)
+    return total
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of one process (all its threads), 0 when it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    # The command name (field 2) may hold spaces: fields are counted after its ")".
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_s(pids: Sequence[int]) -> float:
+    """CPU seconds spent so far by ``pids`` and all their living descendants."""
+    pending, total = list(pids), 0.0
+    while pending:
+        current = pending.pop()
+        total += _cpu_s(current)
         pending += children(current)
     return total
 

@@ -73,3 +73,21 @@ def test_a_shorter_stock_training_gets_no_ratio() -> None:
     line = next(line for line in text.splitlines() if line.startswith("training time"))
     assert "5 ep." in line and "10.00×" not in line and line.endswith("—")
     assert "full-turn p95 ratio 1.50" in text
+
+
+def test_cpu_of_a_process_tree_is_read() -> None:
+    from bot.bench.turns import tree_cpu_s
+
+    before = tree_cpu_s([os.getpid()])
+    sum(i * i for i in range(2_000_000))  # burn some CPU in this process
+    assert tree_cpu_s([os.getpid()]) > before
+    assert tree_cpu_s([]) == 0.0
+
+
+def test_table_shows_the_cpu_per_turn_and_its_ratio() -> None:
+    ours = BotFigures("ours", None, 30.0, None, Latency(5, 60.0, 90.0, cpu_ms=42.0))
+    stock = BotFigures("stock", None, 20.0, None, Latency(5, 50.0, 60.0, cpu_ms=20.0))
+    text = table(ours, stock)
+    row = next(line for line in text.splitlines() if line.startswith("full turn CPU"))
+    assert "42.0 ms" in row and "20.0 ms" in row and row.endswith("2.10×")
+    assert "full-turn CPU ratio 2.10 (target ≤ 1.5×): OVER TARGET" in text
