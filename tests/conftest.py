@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
@@ -20,7 +19,6 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import sessionmaker
 
@@ -28,6 +26,7 @@ from bot.settings import Settings, get_settings
 from bot.store.db import make_engine, make_sessionmaker
 from bot.store.migrate import upgrade
 from bot.store.models import metadata
+from bot.store.pg_admin import admin_execute, asyncpg_dsn, create_database, drop_database
 
 # The session-wide trained model used by the NLU and conversation tests.
 pytest_plugins = ["tests.fixtures.model"]
@@ -51,11 +50,6 @@ def run_in_thread(factory: Callable[[], Awaitable[T]]) -> T:
         return pool.submit(asyncio.run, runner()).result()
 
 
-def _asyncpg_dsn(url: str) -> str:
-    # asyncpg takes plain libpq-style URLs without a SQLAlchemy driver suffix.
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 @lru_cache(maxsize=1)
 def postgres_admin_url() -> tuple[str | None, str]:
     """Return ``(url, "")`` of a reachable PostgreSQL server, or ``(None, why_not)``."""
@@ -67,7 +61,7 @@ def postgres_admin_url() -> tuple[str | None, str]:
     for url in candidates:
 
         async def probe(url: str = url) -> None:
-            connection = await asyncpg.connect(_asyncpg_dsn(url), timeout=5)
+            connection = await asyncpg.connect(asyncpg_dsn(url), timeout=5)
             await connection.close()
 
         try:
@@ -79,33 +73,16 @@ def postgres_admin_url() -> tuple[str | None, str]:
     return None, "; ".join(errors)
 
 
-async def _admin_execute(admin_url: str, *statements: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(_asyncpg_dsn(admin_url), timeout=5)
-    try:
-        for statement in statements:
-            await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 def _create_database(admin_url: str) -> str:
     """Create an empty database next to ``admin_url``'s; return its URL (skip if impossible)."""
-    name = f"test_{uuid.uuid4().hex[:16]}"
     try:
-        run_in_thread(lambda: _admin_execute(admin_url, f'CREATE DATABASE "{name}"'))
+        return run_in_thread(lambda: create_database(admin_url))
     except Exception as error:  # noqa: BLE001 - e.g. no CREATEDB privilege
         pytest.skip(f"cannot create a test database on {admin_url}: {error}")
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
 def _drop_database(admin_url: str, url: str) -> None:
-    name = make_url(url).database
-    # FORCE ends connections a failed test may have leaked (PostgreSQL 13+).
-    run_in_thread(
-        lambda: _admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    )
+    run_in_thread(lambda: drop_database(admin_url, url))
 
 
 def _require_postgres() -> str:
@@ -146,7 +123,7 @@ def postgres_migrated_url(_postgres_migrated_session_db: str) -> str:
     upgrade(url)  # no-op unless a test downgraded it
     tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
     run_in_thread(
-        lambda: _admin_execute(
+        lambda: admin_execute(
             url, "SET lock_timeout = '10s'", f"TRUNCATE {tables} RESTART IDENTITY CASCADE"
         )
     )

@@ -5,12 +5,10 @@ from __future__ import annotations
 import asyncio
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import aiohttp
 import pytest
-import requests
 from aiohttp import web
 
 from bot.bench.live import free_port
@@ -160,47 +158,20 @@ def test_production_mode_serves_a_whole_complaint_through_nginx(
     trained_model: Path, tmp_path: Path
 ) -> None:
     """2 Rasa + 2 action processes behind nginx, PostgreSQL and Redis: one ticket per complaint."""
-    from bot.bench.live import live_bot
     from bot.load.checks import check_run
+    from bot.load.deployment import production_bot
     from bot.load.runner import Target, run_load
-    from tests.conftest import _create_database, _drop_database, _require_postgres
+    from tests.conftest import _require_postgres
 
     redis_url = _redis_or_skip()
-    admin_url = _require_postgres()
-    tickets_db, tracker_db = _create_database(admin_url), _create_database(admin_url)
-    first_rasa, first_action = free_port(2), free_port(2)  # two workers each
-    env = {
-        "DATABASE_URL": tickets_db,
-        "TRACKER_DB_URL": tracker_db,
-        "REDIS_URL": redis_url,
-        "RASA_WORKERS": "2",
-        "ACTION_WORKERS": "2",
-        "RASA_INTERNAL_PORT": str(first_rasa),
-        "ACTION_INTERNAL_PORT": str(first_action),
-    }
-    try:
-        with live_bot(trained_model, tmp_path, env) as bot:
-            # Both Rasa processes serve the model; nginx answers on the public port.
-            for port in (first_rasa, first_rasa + 1):
-                for _ in range(300):
-                    try:
-                        status = requests.get(
-                            f"http://127.0.0.1:{port}/status?token={bot.rasa_token}", timeout=2
-                        )
-                        if status.status_code == 200 and status.json().get("model_file"):
-                            break
-                    except requests.RequestException:
-                        pass
-                    time.sleep(1)
-                else:
-                    pytest.fail(f"Rasa worker on {port} not up:\n{bot.log_tail()}")
-            target = Target(bot.rasa, bot.console, bot.api_token(), bot.rasa_token)
-            conversations, _ = asyncio.run(run_load(target, 4, 2, seed=11))
-            checks = asyncio.run(check_run(target, conversations))
-            log = bot.log_tail(200_000)
-    finally:
-        _drop_database(admin_url, tickets_db)
-        _drop_database(admin_url, tracker_db)
+    with production_bot(trained_model, tmp_path, _require_postgres(), redis_url) as (bot, ports):
+        # Both Rasa workers serve the model (production_bot waits for them); nginx answers on
+        # the public port.
+        assert len(ports) == 2
+        target = Target(bot.rasa, bot.console, bot.api_token(), bot.rasa_token)
+        conversations, _ = asyncio.run(run_load(target, 4, 2, seed=11))
+        checks = asyncio.run(check_run(target, conversations))
+        log = bot.log_tail(200_000)
     assert [c.error for c in conversations] == [None] * 4, log[-3000:]
     assert all(c.ticket_number for c in conversations)
     assert checks.checked == 4

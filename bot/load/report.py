@@ -44,9 +44,13 @@ def latency_table(conversations: list[Conversation]) -> list[tuple[str, int, flo
 
 
 def render(
-    conversations: list[Conversation], wall_s: float, checks: CheckResult | None, channel: str
+    conversations: list[Conversation],
+    wall_s: float,
+    checks: CheckResult | None,
+    channel: str,
+    think_s: float = 0.0,
 ) -> str:
-    """The report printed by ``python -m bot load``."""
+    """The report printed by ``python -m bot load`` (``think_s``: the customers' mean pause)."""
     turns = sum(len(c.turns) for c in conversations)
     failed = [c for c in conversations if c.error]
     tickets = sum(1 for c in conversations if c.ticket_number)
@@ -54,6 +58,9 @@ def render(
         f"load: {len(conversations)} conversations over {channel}, {turns} turns "
         f"in {wall_s:.1f} s → {turns / wall_s if wall_s else 0:.1f} turns/s, "
         f"{len(conversations) / wall_s if wall_s else 0:.2f} conversations/s",
+        f"customers pause ~{think_s:g} s before each next message (not in the latencies)"
+        if think_s > 0
+        else "customers send each next message as soon as the answer arrives (saturation)",
         f"tickets confirmed: {tickets} · surveys: {sum(1 for c in conversations if c.resolved)}"
         f" · handoffs: {sum(1 for c in conversations if c.scenario.handoff)}",
         "",

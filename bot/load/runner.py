@@ -28,6 +28,11 @@ from bot.load.scenarios import (
 
 MAX_INTAKE_TURNS = 10
 TURN_TIMEOUT_S = 60.0
+#: Mean seconds a customer takes to read an answer and send the next message. People need
+#: 5–30 s to read and type a Chinese sentence on a phone; 3 s is a fast customer, so 50 of them
+#: send about 15 turns/s. 0 fires every next message the moment the answer arrives, which
+#: measures saturation throughput rather than what customers see.
+THINK_S = 3.0
 Reply = tuple[str, list[dict[str, object]]]
 
 
@@ -158,9 +163,33 @@ class Target:
     channel: str = "rest"
 
 
+@dataclass
+class Pace:
+    """How long a simulated customer pauses before each message (fixed seed per customer)."""
+
+    rng: random.Random
+    think_s: float = 0.0
+
+    async def pause(self, first: bool) -> None:
+        """Sleep before a message: a random start within ``think_s`` for the first one, then
+        between half and one and a half ``think_s`` (reading the answer, typing the next)."""
+        if self.think_s <= 0:
+            return
+        # Spread the first messages so the customers do not all arrive in the same instant.
+        low, high = (0.0, 1.0) if first else (0.5, 1.5)
+        await asyncio.sleep(self.rng.uniform(low * self.think_s, high * self.think_s))
+
+
 async def _turn(
-    channel: Channel, conversation: Conversation, kind: str, text: str, on_turn: Callable[[], None]
+    channel: Channel,
+    conversation: Conversation,
+    kind: str,
+    text: str,
+    on_turn: Callable[[], None],
+    pace: Pace | None = None,
 ) -> Reply:
+    if pace is not None:
+        await pace.pause(first=not conversation.turns)
     started = time.perf_counter()
     try:
         reply = await asyncio.wait_for(channel.say(conversation.scenario, text), TURN_TIMEOUT_S)
@@ -190,36 +219,41 @@ async def converse(
     conversation: Conversation,
     rng: random.Random,
     on_turn: Callable[[], None],
+    pace: Pace | None = None,
 ) -> None:
     """Hold one whole conversation; failures end it and are recorded, never raised."""
     scenario = conversation.scenario
+
+    async def say(kind: str, text: str) -> Reply:
+        return await _turn(channel, conversation, kind, text, on_turn, pace)
+
     try:
         await channel.open(scenario)
         if scenario.greeting:
-            await _turn(channel, conversation, "greet", scenario.greeting, on_turn)
-        text, buttons = await _turn(channel, conversation, "opening", scenario.opening, on_turn)
+            await say("greet", scenario.greeting)
+        text, buttons = await say("opening", scenario.opening)
         if scenario.handoff:
             request = rng.choice(HANDOFF_REQUESTS)
-            text, buttons = await _turn(channel, conversation, "handoff", request, on_turn)
+            text, buttons = await say("handoff", request)
         for _ in range(MAX_INTAKE_TURNS):
             if found := TICKET_NUMBER.search(text):
                 conversation.ticket_number = found.group(0)
                 break
             kind, message = next_message(scenario, rng, text, buttons)
-            text, buttons = await _turn(channel, conversation, kind, message, on_turn)
+            text, buttons = await say(kind, message)
         else:
             conversation.error = "no ticket number after the intake"
             return
         if scenario.status_check:
-            await _turn(channel, conversation, "status", rng.choice(STATUS_QUESTIONS), on_turn)
+            await say("status", rng.choice(STATUS_QUESTIONS))
         if scenario.closing:
-            await _turn(channel, conversation, "closing", scenario.closing, on_turn)
+            await say("closing", scenario.closing)
         if scenario.survey and conversation.ticket_number:
             conversation.resolved = await _resolve(client, target, conversation.ticket_number)
             if isinstance(channel, SocketIOChannel):
                 await channel.drain(TURN_TIMEOUT_S)  # the survey question is pushed
             for answer in scenario.survey:
-                await _turn(channel, conversation, "survey", answer, on_turn)
+                await say("survey", answer)
     except Exception as error:  # noqa: BLE001 - one customer's failure is a figure, not a crash
         conversation.error = f"{type(error).__name__}: {error}"
     finally:
@@ -234,10 +268,14 @@ async def run_load(
     conversations: int,
     concurrency: int,
     seed: int = 8,
+    think_s: float = 0.0,
     on_turn: Callable[[], None] = lambda: None,
     on_done: Callable[[Conversation], None] = lambda _: None,
 ) -> tuple[list[Conversation], float]:
     """Run ``conversations`` simulated customers, ``concurrency`` at a time.
+
+    Each customer pauses about ``think_s`` seconds before each message (see ``Pace``); the
+    pauses are not part of the measured latency.
 
     Returns:
         The conversations and the wall-clock seconds the whole run took.
@@ -263,7 +301,9 @@ async def run_load(
                     else RestChannel(client, target.rasa_url)
                 )
                 local = random.Random(seed * 1_000_003 + index)
-                await converse(channel, client, target, conversation, local, on_turn)
+                # Its own generator, so the pauses do not change what the customer says.
+                pace = Pace(random.Random(seed * 2_000_003 + index), think_s)
+                await converse(channel, client, target, conversation, local, on_turn, pace)
                 on_done(conversation)
 
         await asyncio.gather(*(one(c, i) for i, c in enumerate(results)))

@@ -26,9 +26,8 @@ from bot.bench.live import free_port
 from bot.runner import child_env, render_endpoints, services
 from bot.settings import PROJECT_ROOT, get_settings
 from bot.store.migrate import upgrade
+from bot.store.pg_admin import admin_execute, asyncpg_dsn
 from tests.conftest import (
-    _admin_execute,
-    _asyncpg_dsn,
     _create_database,
     _drop_database,
     _require_postgres,
@@ -134,7 +133,7 @@ class Deployment:
         async def query() -> list[str]:
             import asyncpg
 
-            connection = await asyncpg.connect(_asyncpg_dsn(self.env["DATABASE_URL"]))
+            connection = await asyncpg.connect(asyncpg_dsn(self.env["DATABASE_URL"]))
             try:
                 rows = await connection.fetch(
                     "SELECT order_id FROM tickets WHERE sender_id = $1", sender
@@ -148,7 +147,7 @@ class Deployment:
     def tickets_database_down(self) -> None:
         """Refuse new connections to the tickets database and end the open ones."""
         name = self.tickets_db
-        run_in_thread(lambda: _admin_execute(
+        run_in_thread(lambda: admin_execute(
             self.admin_url,
             f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false',
             f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
@@ -156,7 +155,7 @@ class Deployment:
 
     def tickets_database_up(self) -> None:
         """Accept connections to the tickets database again."""
-        run_in_thread(lambda: _admin_execute(
+        run_in_thread(lambda: admin_execute(
             self.admin_url, f'ALTER DATABASE "{self.tickets_db}" ALLOW_CONNECTIONS true'
         ))  # fmt: skip
 

@@ -22,11 +22,12 @@ def bot(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         yield running
 
 
-@pytest.mark.parametrize("channel", ["rest", "socketio"])
-def test_six_conversations_three_at_a_time(bot: LiveBot, channel: str) -> None:
+# REST with customers who pause between messages, socket.io at saturation (no pause).
+@pytest.mark.parametrize(("channel", "think"), [("rest", "0.3"), ("socketio", "0")])
+def test_six_conversations_three_at_a_time(bot: LiveBot, channel: str, think: str) -> None:
     result = subprocess.run(
         [
-            sys.executable, "-m", "bot", "load", "--channel", channel,
+            sys.executable, "-m", "bot", "load", "--channel", channel, "--think", think,
             "--conversations", "6", "--concurrency", "3", "--no-progress",
             "--url", bot.rasa, "--console-url", bot.console,
             "--token", bot.api_token(), "--rasa-token", bot.rasa_token,
@@ -36,6 +37,7 @@ def test_six_conversations_three_at_a_time(bot: LiveBot, channel: str) -> None:
     report = result.stdout
     assert f"load: 6 conversations over {channel}" in report, report + result.stderr[-3000:]
     assert "errors: 0 conversations" in report
+    assert ("pause ~0.3 s" if think != "0" else "as soon as the answer arrives") in report
     assert "checked 6 completed conversations" in report
     # Integrity must be perfect. A category is the small test model's reading of a randomly
     # built message, so a misread category is reported by the tool (exit 1) but is no data loss.
