@@ -38,10 +38,83 @@ def test_the_schema_is_checked_once_not_per_call(monkeypatch: pytest.MonkeyPatch
     cls = validator_for(RemoteAction.action_response_format_spec())
     calls: list[Any] = []
     original = cls.check_schema
-    monkeypatch.setattr(cls, "check_schema", lambda schema: calls.append(1) or original(schema))
+
+    def spy(schema: Any) -> None:
+        calls.append(1)
+        original(schema)
+
+    monkeypatch.setattr(cls, "check_schema", spy)
     action = RemoteAction("action_x", None)
-    for _ in range(5):
-        action._validate_action_result(VALID)
+    for _ in range(5):  # invalid answers: valid ones never reach the full validation
+        with pytest.raises(ValidationError):
+            action._validate_action_result({"events": [{"event": 42}]})
+    assert len(calls) == 1
+
+
+# Answers an action server could send: every event type, valid and broken in each way the
+# schema can catch (wrong or missing event name, wrong field types, bad entities, …).
+ANSWERS: list[Any] = [
+    VALID,
+    {},
+    {"events": []},
+    {"responses": []},
+    {"events": None},
+    {"events": "slot"},
+    {"events": [None]},
+    {"events": [{}]},
+    {"events": [{"event": None}]},
+    {"events": [{"event": "no_such_event"}]},
+    {"events": [{"event": "slot", "name": "x"}]},
+    {"events": [{"event": "slot", "name": 3, "value": 1}]},
+    {"events": [{"event": "slot", "name": "x", "value": None, "timestamp": "now"}]},
+    {"events": [{"event": "slot", "name": "x", "value": None, "metadata": []}]},
+    {"events": [{"event": "slot", "name": "x", "value": {"a": [1]}, "timestamp": 1.5}]},
+    {"events": [{"event": "entities", "entities": [{"entity": "phone", "value": "1"}]}]},
+    {"events": [{"event": "entities", "entities": [{"entity": "phone"}]}]},
+    {"events": [{"event": "entities"}]},
+    {"events": [{"event": "action", "name": "action_listen", "confidence": "high"}]},
+    {"events": [{"event": "action", "name": "utter_x", "hide_rule_turn": True}]},
+    {"events": [{"event": "user", "text": "你好", "parse_data": {"intent": {"name": "greet"}}}]},
+    {"events": [{"event": "user", "parse_data": {"entities": [{"value": 1}]}}]},
+    {"events": [{"event": "user", "parse_data": {"intent": {"confidence": "1"}}}]},
+    {"events": [{"event": "bot", "text": "hi"}], "responses": [{"text": "hi"}, "bare"]},
+    {"events": [{"event": "pause"}, {"event": "active_loop", "name": None}]},
+    {"events": [{"event": "slot", "name": "a", "value": 1}, {"event": "slot", "name": 2}]},
+    {"responses": "not a list"},
+    ["not", "an", "object"],
+    *({"events": [{"event": name}]} for name in rasa_fixes._quick_validators()[1]),  # type: ignore[index]
+]
+
+
+@pytest.mark.parametrize("answer", ANSWERS)
+def test_the_quick_check_agrees_with_the_full_schema(answer: Any) -> None:
+    full = validator_for(RemoteAction.action_response_format_spec())(
+        RemoteAction.action_response_format_spec()
+    )
+    assert rasa_fixes._quickly_valid(answer) is full.is_valid(answer)
+    action = RemoteAction("action_x", None)
+    if full.is_valid(answer):
+        assert action._validate_action_result(answer) is True
+    else:  # the error is the full validation's, with Rasa's message
+        with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+            action._validate_action_result(answer)
+
+
+def test_a_valid_answer_skips_the_full_validation(monkeypatch: pytest.MonkeyPatch) -> None:
+    full = rasa_fixes._action_response_validator()
+    calls: list[Any] = []
+    original = full.iter_errors
+
+    def spy(answer: Any) -> Any:
+        calls.append(answer)
+        return original(answer)
+
+    monkeypatch.setattr(full, "iter_errors", spy)
+    action = RemoteAction("action_x", None)
+    assert action._validate_action_result(VALID) is True
+    assert calls == []
+    with pytest.raises(ValidationError):
+        action._validate_action_result({"events": [{"event": "slot"}]})
     assert len(calls) == 1
 
 

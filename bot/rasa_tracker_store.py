@@ -1,0 +1,94 @@
+"""Rasa's SQL tracker store without a ``SELECT count(*)`` on every save.
+
+``SQLTrackerStore.save`` finds the events it has not stored yet by counting, in the database,
+the conversation's events since its latest ``SessionStarted`` and skipping that many of the
+tracker's events. That query ran on every turn, about a third of the cost of saving one.
+
+The tracker being saved is the one the store itself loaded (or created and saved) at the start
+of the turn, under the conversation's lock (Rasa's lock store: in memory, or Redis across
+processes), so the number of its events already in the database is known without asking: it
+is how many events were loaded, or saved the last time. That number is remembered on the
+tracker object and used instead of the count, giving the same events to insert:
+
+- A tracker loaded with the latest session only holds exactly the database's events since the
+  latest ``SessionStarted``, which is what the count counts; a session started during the turn
+  is not in the database before the save, so the count would still be that number.
+- A tracker that did not come from this store (built from events, loaded with every session by
+  ``retrieve_full_tracker``, a copy) carries no number, and one whose event history is capped
+  (``max_event_history``: old events drop out, so positions shift) is never given one: both
+  are saved with Rasa's count query, as before.
+
+With several Rasa processes nothing changes either: each turn loads the tracker afresh under
+the conversation's lock, which is also what Rasa's count relies on (a write by another process
+between the load and the save would confuse the count just the same).
+
+Installed by :func:`bot.rasa_fixes.apply` in the Rasa server process.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from typing import Any
+
+_APPLIED = "_complaint_bot_saves_without_count"
+#: Attribute on a ``DialogueStateTracker``: (store, how many of its events the store holds).
+_STORED = "_complaint_bot_stored_events"
+
+
+def _remember(store: Any, tracker: Any) -> None:
+    if tracker is not None and getattr(tracker, "_max_event_history", None) is None:
+        setattr(tracker, _STORED, (store, len(tracker.events)))
+
+
+def _stored_count(store: Any, tracker: Any) -> int | None:
+    """How many of ``tracker``'s events ``store`` holds, when it is known without a query."""
+    known = getattr(tracker, _STORED, None)
+    if known is None or known[0] is not store or known[1] > len(tracker.events):
+        return None
+    return int(known[1])
+
+
+def _wrap_retrieve(original: Any) -> Any:
+    @functools.wraps(original)
+    async def _retrieve(self: Any, sender_id: str, fetch_events_from_all_sessions: bool) -> Any:
+        tracker = await original(self, sender_id, fetch_events_from_all_sessions)
+        if not fetch_events_from_all_sessions:
+            _remember(self, tracker)
+        return tracker
+
+    return _retrieve
+
+
+def _wrap_additional_events(original: Any) -> Any:
+    @functools.wraps(original)
+    def _additional_events(self: Any, session: Any, tracker: Any) -> Any:
+        stored = _stored_count(self, tracker)
+        if stored is None:
+            return original(self, session, tracker)
+        return itertools.islice(tracker.events, stored, len(tracker.events))
+
+    return _additional_events
+
+
+def _wrap_save(original: Any) -> Any:
+    @functools.wraps(original)
+    async def save(self: Any, tracker: Any) -> None:
+        await original(self, tracker)
+        _remember(self, tracker)  # only reached when the events were committed
+
+    return save
+
+
+def apply() -> None:
+    """Install the count-free save (once per process)."""
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    if getattr(SQLTrackerStore, _APPLIED, False):
+        return
+    SQLTrackerStore._retrieve = _wrap_retrieve(SQLTrackerStore._retrieve)  # type: ignore[method-assign]
+    SQLTrackerStore._additional_events = _wrap_additional_events(  # type: ignore[method-assign]
+        SQLTrackerStore._additional_events
+    )
+    SQLTrackerStore.save = _wrap_save(SQLTrackerStore.save)  # type: ignore[method-assign]
+    setattr(SQLTrackerStore, _APPLIED, True)
