@@ -83,7 +83,8 @@ def render_endpoints(settings: Settings) -> Path:
     """Write ``var/endpoints.yml`` from the settings, so env variables are the one source."""
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     endpoints = {
-        "action_endpoint": {"url": settings.action_url},
+        # Only actions marked `send_domain` in domain.yml get the domain with each call.
+        "action_endpoint": {"url": settings.action_url, "enable_selective_domain": True},
         "tracker_store": tracker_store_config(settings.tracker_db_url),
         "lock_store": lock_store_config(settings.redis_url),
     }

@@ -61,6 +61,8 @@ def test_endpoints_follow_the_environment(tmp_path: Path, monkeypatch: pytest.Mo
         get_settings.cache_clear()
     endpoints = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert endpoints["action_endpoint"]["url"] == "http://127.0.0.1:6055/webhook"
+    # Only the actions marked `send_domain` in domain.yml get the domain.
+    assert endpoints["action_endpoint"]["enable_selective_domain"] is True
     assert endpoints["lock_store"]["type"] == "bot.store.lock_store.AtomicRedisLockStore"
     assert endpoints["tracker_store"]["db"] == str(tmp_path / "tracker.db")
 
