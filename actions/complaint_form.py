@@ -46,6 +46,27 @@ def _asked(tracker: Tracker, slot: str) -> bool:
     return tracker.get_slot("requested_slot") == slot
 
 
+#: After 「您慢慢说」 these are the customer saying more, whatever the NLU made of the words
+#: (a detail like 「麻烦帮我查一下」 reads as a calm request on its own).
+VENT_DETAIL_INTENTS = frozenset({"out_of_scope", "add_info", "nlu_fallback"})
+
+
+def _answers_vent_invite(tracker: Tracker) -> bool:
+    """Whether the bot's last action before the latest message invited the customer to vent.
+
+    ``action_acknowledge`` is the last action before a message only when it listened (the
+    invitation); after a plain apology the form asks its question in the same turn.
+    """
+    events = list(tracker.events)
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=-1)
+    actions = [
+        e.get("name")
+        for e in events[:last_user]
+        if e.get("event") == "action" and e.get("name") != "action_listen"
+    ]
+    return bool(actions) and actions[-1] == "action_acknowledge"
+
+
 class ValidateComplaintForm(FormValidationAction):
     """Fills and checks the complaint form's slots."""
 
@@ -70,10 +91,24 @@ class ValidateComplaintForm(FormValidationAction):
     async def extract_complaint_description(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Keep the customer's own words whole, from the first message that says something."""
-        if tracker.get_slot("complaint_description"):
-            return {}
+        """Keep the customer's own words whole, from the first message that says something.
+
+        What the customer adds after being invited to vent is appended, so that nothing said
+        while the bot listened is missing from the ticket.
+        """
         intent, text = _latest(tracker)
+        description = tracker.get_slot("complaint_description")
+        if description:
+            detail = text.strip()
+            if (
+                detail
+                and not detail.startswith("/")
+                and (intent.startswith("complain_") or intent in VENT_DETAIL_INTENTS)
+                and detail not in description
+                and _answers_vent_invite(tracker)
+            ):
+                return {"complaint_description": f"{description}\n{detail}"}
+            return {}
         if not text.strip() or text.startswith("/"):
             return {}
         if _asked(tracker, "complaint_description"):

@@ -196,3 +196,53 @@ async def test_outcome_word_in_the_complaint_is_not_the_wish(make_tracker: Track
     asked = make_tracker("退款", entities=entities, slots=FILLED, requested_slot="desired_outcome")
     slots, _ = await run_form(asked)
     assert slots["desired_outcome"] == "refund"
+
+
+VENT_INVITE = [
+    {"event": "action", "timestamp": 1.0, "name": "action_acknowledge"},
+    {"event": "bot", "timestamp": 1.1, "text": "您慢慢说，我都记着。"},
+    {"event": "action", "timestamp": 1.2, "name": "action_listen"},
+]
+FIRST = "你们的快递十天了还没到，太气人了"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("快递一直显示在运输中，麻烦帮我查一下", "out_of_scope"),
+        ("打了三次电话都没人接", "complain_service"),
+        ("还有，包装也是破的", "add_info"),
+    ],
+)
+async def test_what_is_said_after_the_vent_invitation_is_appended(
+    make_tracker: TrackerFactory, text: str, intent: str
+) -> None:
+    tracker = make_tracker(
+        text, intent=intent, slots={"complaint_description": FIRST}, events=VENT_INVITE
+    )
+    slots, _ = await run_form(tracker)
+    assert slots["complaint_description"] == f"{FIRST}\n{text}"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "events"),
+    [
+        ("转人工", "request_human", VENT_INVITE),  # a request, not a detail
+        ("/inform", "inform", VENT_INVITE),  # a button
+        (FIRST, "complain_delivery", VENT_INVITE),  # already in the description
+        # The form asked its question after a plain apology: an answer, not a vent.
+        ("快递一直显示在运输中", "out_of_scope", [
+            {"event": "action", "timestamp": 1.0, "name": "action_acknowledge"},
+            {"event": "action", "timestamp": 1.1, "name": "complaint_form"},
+            {"event": "action", "timestamp": 1.2, "name": "action_listen"},
+        ]),
+    ],
+)  # fmt: skip
+async def test_other_messages_leave_the_description_alone(
+    make_tracker: TrackerFactory, text: str, intent: str, events: list[dict[str, Any]]
+) -> None:
+    tracker = make_tracker(
+        text, intent=intent, slots={"complaint_description": FIRST}, events=events
+    )
+    slots, _ = await run_form(tracker)
+    assert slots.get("complaint_description", FIRST) == FIRST
