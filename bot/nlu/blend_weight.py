@@ -72,13 +72,19 @@ def scores_by_weight(gold: list[str], diet: list[Ranking], linear: list[Ranking]
     ]
 
 
-def run(out: Path, seeds: list[int], env: dict[str, str]) -> list[list[float]]:
-    """Scores per inner split (rows) and weight (columns); printed as they come."""
+def run(
+    out: Path, seeds: list[int], env: dict[str, str], config: Path = PROJECT_ROOT / "config.yml"
+) -> list[list[float]]:
+    """Scores per inner split (rows) and weight (columns); printed as they come.
+
+    ``config`` may be a variant of the project's pipeline (e.g. fewer DIET epochs), so that a
+    setting is chosen on the same inner splits as the weight.
+    """
     outer_train, _ = split_data(out / "outer", seed=SEED)
     table = []
     for seed in seeds:
         train, valid = split_data(out / f"inner-{seed}", seed=seed, source=outer_train)
-        train_nlu(PROJECT_ROOT / "config.yml", train, out / "models", f"inner-{seed}", env)
+        train_nlu(config, train, out / "models", f"inner-{seed}", env)
         cases = load_cases(valid)
         diet, linear = asyncio.run(
             _rankings(out / "models" / f"inner-{seed}.tar.gz", [c[0] for c in cases])
@@ -99,9 +105,12 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument(
+        "--config", type=Path, default=PROJECT_ROOT / "config.yml", help="pipeline to score"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="blend-weight-") as folder:
-        table = run(Path(folder), args.seeds, child_env())
+        table = run(Path(folder), args.seeds, child_env(), args.config.resolve())
     means: list[Any] = [statistics.fmean(column) for column in zip(*table, strict=True)]
     print("mean over inner splits: " + _cells(means))
     print(f"best diet_weight: {WEIGHTS[means.index(max(means))]:.1f}")
