@@ -58,13 +58,16 @@ CATEGORIES: dict[str, tuple[Sequence[str], Sequence[str]]] = {
             "你们客服态度太差了，说两句就挂我电话{order}",
             "找了三次客服，每次都让我等{order}",
             "门店的店员对我爱答不理{order}",
+            "客服说好今天给我回电话，结果等了一整天也没人打来{order}",
         ),
         ("问什么都说不知道", "还很不耐烦地让我自己去查", "我就是想要个说法"),
     ),
     "complain_promise": (
         (
             "说好的赠品一直没给我{order}",
-            "客服说好今天给我回电话，结果等了一整天也没人打来{order}",
+            # A promised callback that never comes is service (data/README.md); a promised
+            # compensation is promise.
+            "客服答应补偿我五十块，到现在也没给{order}",
             "答应三天内上门安装，到现在都没人来{order}",
         ),
         ("当时客服是这么保证的", "聊天记录我都截图了", "现在却说没有这回事"),
