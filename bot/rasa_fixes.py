@@ -31,6 +31,9 @@ project names channels from that package), and is idempotent.
   JSON or a ``text`` that is not a string all came back as HTTP 500, and a megabyte of text
   tied the NLU pipeline up for minutes. The body is now checked first: 400 with the reason,
   413 for a text over ``MAX_MESSAGE_CHARS`` (the REST channel's limit too).
+- **Every message called the action server to update the emotion slots**: see
+  ``bot/rasa_emotion.py``.
+- **TED ran for predictions a rule had already decided**: see ``bot/rasa_prediction.py``.
 - **The SQL tracker store counted the stored events on every save**: see
   ``bot/rasa_tracker_store.py``.
 """
@@ -182,8 +185,10 @@ def apply() -> None:
     """Install the fixes (once per process)."""
     from rasa.core.actions.action import RemoteAction
 
-    from bot import rasa_outage, rasa_tracker_store
+    from bot import rasa_emotion, rasa_outage, rasa_prediction, rasa_tracker_store
 
+    rasa_emotion.apply()  # emotion slots without an action-server call (bot/rasa_emotion.py)
+    rasa_prediction.apply()  # TED only when its answer can matter (bot/rasa_prediction.py)
     rasa_outage.apply()  # a calm answer when the action server is down (bot/rasa_outage.py)
     rasa_tracker_store.apply()  # no count query per save (bot/rasa_tracker_store.py)
     if getattr(RemoteAction, _APPLIED, False):

@@ -10,7 +10,8 @@ so the resent message is handled as if it were the first: the form goes on where
 the ticket is written exactly once.
 
 The same answer is given when the lock store (Redis) cannot be reached or a conversation's lock
-cannot be had: Rasa raises and the REST channel would again answer ``[]``.
+cannot be had, or when anything else fails during a turn: Rasa raises and the REST channel
+would again answer ``[]``.
 
 Installed by :func:`bot.rasa_fixes.apply` in the Rasa server process.
 """
@@ -110,6 +111,14 @@ def _wrap_agent_handle_message(original: Any) -> Any:
             output = message.output_channel
             if isinstance(output, CollectingOutputChannel) and output.messages:
                 return output.messages  # the turn ran; only releasing the lock failed
+            return await _busy(message)
+        except Exception:
+            # Anything else (a bug, a tracker store that fails mid-save): Rasa's channels would
+            # answer nothing. The customer is asked to resend; the trace goes to the log only.
+            logger.exception("Turn of %s failed", message.sender_id)
+            output = message.output_channel
+            if isinstance(output, CollectingOutputChannel) and output.messages:
+                return output.messages
             return await _busy(message)
 
     return handle_message

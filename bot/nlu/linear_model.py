@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +68,12 @@ class LinearStage:
     coef: np.ndarray
     intercept: np.ndarray
     temperature: float
+    #: ``coef.T`` laid out row by row: a sparse row times a transposed view made SciPy copy
+    #: the whole weight matrix for every message (~1.7 ms; 0.004 ms with this copy, made once).
+    coef_t: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.coef_t = np.ascontiguousarray(self.coef.T)
 
     @classmethod
     def fit(cls, features: Any, labels: Sequence[str], config: dict[str, Any]) -> LinearStage:
@@ -104,7 +110,7 @@ class LinearStage:
         """One row of class probabilities per feature row."""
         if len(self.classes) == 1:
             return np.ones((features.shape[0], 1))
-        scores = np.asarray(features @ self.coef.T + self.intercept)
+        scores = np.asarray(features @ self.coef_t + self.intercept)
         return softmax(scores, self.temperature)
 
 
