@@ -129,7 +129,12 @@ class IntentModel:
 
         low, high = (int(n) for n in self.config["char_ngram_range"])
         self.chars = TfidfVectorizer(
-            analyzer="char", ngram_range=(low, high), sublinear_tf=True, lowercase=False
+            analyzer="char",
+            ngram_range=(low, high),
+            sublinear_tf=True,
+            lowercase=False,
+            # A config written before this option has no such key: every n-gram is kept.
+            min_df=int(self.config.get("char_min_df", 1)),
         )
         self.words = None
         if self.config["use_words"]:
