@@ -8,7 +8,8 @@ Rules and the form handle the calm path. This policy steps in only where the pla
   bot did not understand → offer a person (once);
 * strong anger (intensity ≥ ``vent_intensity``) during a complaint → acknowledge and invite the
   customer to say everything, and *listen* — the form's next question waits a turn;
-* the answer to an offer: yes → hand off; no → carry on where the form was;
+* the answer to an offer: yes → hand off; no → carry on where the form was; anything else
+  (the customer ignores the offer and goes on) → back to the form at once;
 * a ticket that could not be stored (``ticket_unsaved``, database down) is submitted again at
   the customer's next message, whatever it says, and the bot then listens.
 
@@ -191,6 +192,10 @@ class DeescalationPolicy(Policy):
                 return HANDOFF
             if turn.intent == "deny":
                 return CONTINUE
+            if not turn.threat_now and (form := self._resume(turn)):
+                # Neither yes nor no: the customer carries on with the complaint, and so does
+                # the bot — otherwise the complaint heard so far was never taken up again.
+                return form
         if turn.intent == "request_human" or turn.threat_now:
             return HANDOFF
         if turn.ticket_unsaved:

@@ -117,6 +117,38 @@ def test_declined_offer_returns_to_the_form(policy: DeescalationPolicy) -> None:
     assert predict(policy, events) == "complaint_form"
 
 
+@pytest.mark.parametrize("intent", ["nlu_fallback", "add_info", "complain_promise", "inform"])
+def test_an_ignored_offer_goes_back_to_the_complaint(
+    policy: DeescalationPolicy, intent: str
+) -> None:
+    """Vented, offered a person, then 「聊天记录我都截图了」: the complaint is taken up again."""
+    events = [
+        *user(
+            "complain_promise",
+            "说好的赠品一直没给我！！",
+            complaint_description="说好的赠品一直没给我",
+        ),
+        ActionExecuted("action_acknowledge"),
+        ActionExecuted("action_offer_handoff"),
+        SlotSet("handoff_offered", True),
+        *user(intent, "聊天记录我都截图了"),
+    ]
+    assert predict(policy, events) == "complaint_form"
+
+
+def test_an_ignored_offer_with_nothing_to_resume_is_left_to_the_rules(
+    policy: DeescalationPolicy,
+) -> None:
+    events = [
+        *user("nlu_fallback"),
+        *user("nlu_fallback"),
+        ActionExecuted("action_offer_handoff"),
+        SlotSet("handoff_offered", True),
+        *user("greet", "你好"),
+    ]
+    assert predict(policy, events) is None
+
+
 def test_threat_hands_off_at_once(policy: DeescalationPolicy) -> None:
     assert predict(policy, user("complain_refund", threat=True)) == "action_handoff"
 
