@@ -88,7 +88,9 @@ def test_inbox_syncs_and_masks(
     assert "Synced 5 new message(s) below confidence 0.40" in captured.err
     lines = captured.out.splitlines()
     assert lines[0].split() == ["ID", "TIME", "(UTC)", "CONF", "PREDICTED", "TEXT"]
-    assert len(lines) == 6 and "你好" not in captured.out
+    # The confident greeting is not listed (the training example seeded above may itself
+    # contain 「你好」, so whole rows are compared).
+    assert len(lines) == 6 and not any(line.rstrip().endswith(" 你好") for line in lines)
     # Newest first; the fallback shows the model's own guess; numbers are masked.
     assert "退款[图片](1)还没到" in lines[2]
     assert "inform" in lines[4] and "0.30" in lines[4]
