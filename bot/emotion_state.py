@@ -52,4 +52,4 @@ def slot_updates(message: Mapping[str, Any], slot: Callable[[str], Any]) -> dict
         new_values.update(peak_emotion=name, peak_intensity=intensity)
     if message.get("escalation_threat") and not slot("threat"):
         new_values["threat"] = True
-    return {name: value for name, value in new_values.items() if slot(name) != value}
+    return {key: value for key, value in new_values.items() if slot(key) != value}

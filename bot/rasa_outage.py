@@ -98,9 +98,18 @@ async def _busy(message: Any) -> Any:
     return None
 
 
+async def _answer_after_failure(message: Any) -> Any:
+    """What the turn already said (it ran; only a late step failed), else the busy answer."""
+    from rasa.core.channels.channel import CollectingOutputChannel
+
+    output = message.output_channel
+    if isinstance(output, CollectingOutputChannel) and output.messages:
+        return output.messages
+    return await _busy(message)
+
+
 def _wrap_agent_handle_message(original: Any) -> Any:
     async def handle_message(self: Any, message: Any) -> Any:
-        from rasa.core.channels.channel import CollectingOutputChannel
         from rasa.core.lock_store import LockError
         from redis.exceptions import RedisError
 
@@ -108,18 +117,12 @@ def _wrap_agent_handle_message(original: Any) -> Any:
             return await original(self, message)
         except (LockError, RedisError) as error:
             logger.warning("Turn of %s not run, lock store failed: %s", message.sender_id, error)
-            output = message.output_channel
-            if isinstance(output, CollectingOutputChannel) and output.messages:
-                return output.messages  # the turn ran; only releasing the lock failed
-            return await _busy(message)
+            return await _answer_after_failure(message)
         except Exception:
             # Anything else (a bug, a tracker store that fails mid-save): Rasa's channels would
             # answer nothing. The customer is asked to resend; the trace goes to the log only.
             logger.exception("Turn of %s failed", message.sender_id)
-            output = message.output_channel
-            if isinstance(output, CollectingOutputChannel) and output.messages:
-                return output.messages
-            return await _busy(message)
+            return await _answer_after_failure(message)
 
     return handle_message
 

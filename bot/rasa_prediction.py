@@ -44,8 +44,6 @@ class Plan:
     cheap: dict[str, str]
     #: Ensemble argument name → (policy name, priority), for the policies that may be skipped.
     skippable: dict[str, tuple[str, int]]
-    #: Arguments of the ensemble that are not predictions (domain, tracker).
-    other: dict[str, str]
 
     @property
     def highest_skipped_priority(self) -> int:
@@ -71,12 +69,10 @@ def make_plan(graph_runner: Any, target: str) -> Plan | None:
         return None
     cheap: dict[str, str] = {}
     skippable: dict[str, tuple[str, int]] = {}
-    other: dict[str, str] = {}
     for argument, node_name in schema.nodes[target].needs.items():
         uses = schema.nodes[node_name].uses if node_name in schema.nodes else None
         if not (isinstance(uses, type) and issubclass(uses, Policy)):
-            other[argument] = node_name
-            continue
+            continue  # the domain and the tracker
         component = getattr(nodes.get(node_name), "_component", None)
         # Only an exact TEDPolicy without end-to-end training is understood well enough here.
         if (
@@ -90,7 +86,7 @@ def make_plan(graph_runner: Any, target: str) -> Plan | None:
     if not skippable or not cheap:
         return None
     ensemble = nodes[target]._component
-    return Plan(target, ensemble, cheap, skippable, other)
+    return Plan(target, ensemble, cheap, skippable)
 
 
 def shortcut_prediction(processor: Any, tracker: Any) -> Any | None:
