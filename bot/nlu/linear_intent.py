@@ -64,6 +64,10 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             # word pairs ([1, 2]) scored lower.
             "use_words": True,
             "word_ngram_range": [1, 1],
+            # Scale of the word features next to the character n-grams (each block is
+            # L2-normalised per message). 1 weighs them the same; config.yml sets 0.5 for
+            # data/nlu, where the characters generalise better to real wording (see the note there).
+            "word_weight": 1.0,
             # Inverse regularisation of the SVMs; 0.5–2 score alike, 1 is the middle.
             "C": 1.0,
             # "balanced": rare intents weigh more (the 20–60-example conversation intents next
@@ -116,6 +120,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                 raise InvalidConfigException(f"LinearIntentClassifier: bad {key} {low, high}")
         if int(merged["char_min_df"]) < 1:
             raise InvalidConfigException("LinearIntentClassifier: char_min_df must be >= 1")
+        if float(merged["word_weight"]) < 0:
+            raise InvalidConfigException("LinearIntentClassifier: word_weight must be >= 0")
         if float(merged["C"]) <= 0:
             raise InvalidConfigException("LinearIntentClassifier: C must be positive")
         if merged["class_weight"] not in (None, "balanced"):

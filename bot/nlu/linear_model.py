@@ -123,6 +123,9 @@ class IntentModel:
         self.chars: Any = None
         self.words: Any = None
         self.svm: LinearStage | None = None
+        # Scale of the word block next to the character block (both L2-normalised per row);
+        # a config written before this option has no such key: the blocks weigh the same.
+        self.word_weight = float(config.get("word_weight", 1.0))
 
     def _new_vectorizers(self) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -148,12 +151,13 @@ class IntentModel:
             )
 
     def features(self, texts: Sequence[str], words: Sequence[Sequence[str]], fit: bool) -> Any:
-        """TF-IDF character n-grams of ``texts`` next to word n-grams of ``words``."""
+        """TF-IDF character n-grams of ``texts`` next to word n-grams (× ``word_weight``)."""
         from scipy.sparse import hstack
 
         blocks = [self.chars.fit_transform(texts) if fit else self.chars.transform(texts)]
         if self.words is not None:
-            blocks.append(self.words.fit_transform(words) if fit else self.words.transform(words))
+            block = self.words.fit_transform(words) if fit else self.words.transform(words)
+            blocks.append(block * self.word_weight if self.word_weight != 1.0 else block)
         return hstack(blocks).tocsr()
 
     def fit(
@@ -181,7 +185,12 @@ class IntentModel:
         if self.svm is None:
             raise ValueError("nothing to save: the model was not fitted")
         np.savez(folder / WEIGHTS_FILE, coef=self.svm.coef, intercept=self.svm.intercept)
-        meta = {"version": 1, "classes": self.svm.classes, "temperature": self.svm.temperature}
+        meta = {
+            "version": 1,
+            "classes": self.svm.classes,
+            "temperature": self.svm.temperature,
+            "word_weight": self.word_weight,
+        }
         (folder / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
@@ -190,6 +199,8 @@ class IntentModel:
         meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
         weights = np.load(folder / WEIGHTS_FILE, allow_pickle=False)
         model = cls(config)
+        # The weight the SVM was trained with, not the current config's (older models: 1).
+        model.word_weight = float(meta.get("word_weight", 1.0))
         model.chars = _load_vectorizer(folder / CHAR_FILE, "char")
         word_file = folder / WORD_FILE
         if word_file.exists():

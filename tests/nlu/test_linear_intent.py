@@ -180,6 +180,7 @@ def test_missing_model_predicts_nothing(tmp_path: Path) -> None:
         {"word_ngram_range": [0, 1]},
         {"diet_weight": 1.5},
         {"char_min_df": 0},
+        {"word_weight": -0.5},
         {"diet_weight": -0.1},
     ],
 )

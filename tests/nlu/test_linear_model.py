@@ -55,3 +55,21 @@ def test_model_round_trips_through_files(tmp_path: Path) -> None:
         model.rank("快递呢", list("快递呢"))
     )
     assert loaded.words is not None and loaded.words.analyzer.high == 2
+
+
+def test_word_weight_scales_the_word_block_and_is_persisted(tmp_path: Path) -> None:
+    texts = ["快递没到", "物流太慢", "退款没到账", "不给退货", "你好", "在吗"] * 3
+    words = [list(text) for text in texts]
+    labels = ["delivery", "delivery", "refund", "refund", "greet", "greet"] * 3
+    model = IntentModel({**CONFIG, "word_weight": 0.5}).fit(texts, words, labels)
+    full = IntentModel(CONFIG).fit(texts, words, labels)
+    assert model.chars is not None and full.words is not None
+    characters = len(model.chars.vocabulary_)
+    halved = model.features(texts[:1], words[:1], fit=False)[:, characters:]
+    assert np.allclose(halved.toarray(), 0.5 * full.words.transform(words[:1]).toarray())
+    model.save(tmp_path)
+    loaded = IntentModel.load(tmp_path, CONFIG)  # the config says 1: the trained weight wins
+    assert loaded.word_weight == 0.5
+    assert loaded.rank("快递呢", list("快递呢")) == pytest.approx(
+        model.rank("快递呢", list("快递呢"))
+    )
