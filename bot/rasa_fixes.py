@@ -36,6 +36,12 @@ project names channels from that package), and is idempotent.
 - **TED ran for predictions a rule had already decided**: see ``bot/rasa_prediction.py``.
 - **The SQL tracker store counted the stored events on every save**: see
   ``bot/rasa_tracker_store.py``.
+- **A SQLite tracker store opened a connection and synced a journal file per load and save**:
+  see ``bot/rasa_tracker_sqlite.py``.
+- **Every custom-action call opened a new connection to the action server**: see
+  ``bot/rasa_http.py``.
+- **Form validation and questions went to the action server and back twice a turn**: see
+  ``bot/rasa_local_actions.py``.
 """
 
 from __future__ import annotations
@@ -185,12 +191,23 @@ def apply() -> None:
     """Install the fixes (once per process)."""
     from rasa.core.actions.action import RemoteAction
 
-    from bot import rasa_emotion, rasa_outage, rasa_prediction, rasa_tracker_store
+    from bot import (
+        rasa_emotion,
+        rasa_http,
+        rasa_local_actions,
+        rasa_outage,
+        rasa_prediction,
+        rasa_tracker_sqlite,
+        rasa_tracker_store,
+    )
 
     rasa_emotion.apply()  # emotion slots without an action-server call (bot/rasa_emotion.py)
     rasa_prediction.apply()  # TED only when its answer can matter (bot/rasa_prediction.py)
     rasa_outage.apply()  # a calm answer when the action server is down (bot/rasa_outage.py)
     rasa_tracker_store.apply()  # no count query per save (bot/rasa_tracker_store.py)
+    rasa_tracker_sqlite.apply()  # kept WAL connections (bot/rasa_tracker_sqlite.py)
+    rasa_http.apply()  # kept-alive connections to the action server (bot/rasa_http.py)
+    rasa_local_actions.apply()  # actions without I/O run here (bot/rasa_local_actions.py)
     if getattr(RemoteAction, _APPLIED, False):
         return
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]

@@ -45,6 +45,9 @@ class Settings:
         action_url: Where Rasa reaches the action server (``ACTION_URL``).
         models_dir: Folder of trained models (``MODELS_DIR``).
         sla_file: YAML file with the per-category response times (``SLA_FILE``).
+        local_actions: Run the custom actions without I/O inside the Rasa server
+            (``LOCAL_ACTIONS``, default 1; 0 sends every action to the action server; see
+            ``bot/rasa_local_actions.py``).
     """
 
     var_dir: Path
@@ -59,6 +62,7 @@ class Settings:
     action_url: str
     models_dir: Path
     sla_file: Path
+    local_actions: bool = True
 
     @property
     def rasa_token_file(self) -> Path:
@@ -131,6 +135,7 @@ def get_settings() -> Settings:
         action_url=_env("ACTION_URL", f"http://127.0.0.1:{action_port}/webhook"),
         models_dir=Path(_env("MODELS_DIR", str(PROJECT_ROOT / "models"))).resolve(),
         sla_file=Path(_env("SLA_FILE", str(PROJECT_ROOT / "sla.yml"))).resolve(),
+        local_actions=_env("LOCAL_ACTIONS", "1") != "0",
     )
 
 
