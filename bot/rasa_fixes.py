@@ -40,6 +40,8 @@ project names channels from that package), and is idempotent.
   see ``bot/rasa_tracker_sqlite.py``.
 - **Every custom-action call opened a new connection to the action server**: see
   ``bot/rasa_http.py``.
+- **Every message rebuilt the conversation from the database**: see
+  ``bot/rasa_tracker_cache.py``.
 - **Form validation and questions went to the action server and back twice a turn**: see
   ``bot/rasa_local_actions.py``.
 """
@@ -197,6 +199,7 @@ def apply() -> None:
         rasa_local_actions,
         rasa_outage,
         rasa_prediction,
+        rasa_tracker_cache,
         rasa_tracker_sqlite,
         rasa_tracker_store,
     )
@@ -205,6 +208,7 @@ def apply() -> None:
     rasa_prediction.apply()  # TED only when its answer can matter (bot/rasa_prediction.py)
     rasa_outage.apply()  # a calm answer when the action server is down (bot/rasa_outage.py)
     rasa_tracker_store.apply()  # no count query per save (bot/rasa_tracker_store.py)
+    rasa_tracker_cache.apply()  # trackers kept between turns (bot/rasa_tracker_cache.py)
     rasa_tracker_sqlite.apply()  # kept WAL connections (bot/rasa_tracker_sqlite.py)
     rasa_http.apply()  # kept-alive connections to the action server (bot/rasa_http.py)
     rasa_local_actions.apply()  # actions without I/O run here (bot/rasa_local_actions.py)

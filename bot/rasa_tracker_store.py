@@ -22,6 +22,9 @@ With several Rasa processes nothing changes either: each turn loads the tracker 
 the conversation's lock, which is also what Rasa's count relies on (a write by another process
 between the load and the save would confuse the count just the same).
 
+The events are written with one multi-row ``INSERT`` (the same rows Rasa writes) instead of
+an ORM object per event: SQLAlchemy's unit of work cost more than the rows themselves.
+
 Installed by :func:`bot.rasa_fixes.apply` in the Rasa server process.
 """
 
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
 from typing import Any
 
 _APPLIED = "_complaint_bot_saves_without_count"
@@ -36,7 +40,8 @@ _APPLIED = "_complaint_bot_saves_without_count"
 _STORED = "_complaint_bot_stored_events"
 
 
-def _remember(store: Any, tracker: Any) -> None:
+def remember_stored(store: Any, tracker: Any) -> None:
+    """Note on ``tracker`` that ``store`` holds all of its events."""
     if tracker is not None and getattr(tracker, "_max_event_history", None) is None:
         setattr(tracker, _STORED, (store, len(tracker.events)))
 
@@ -54,7 +59,7 @@ def _wrap_retrieve(original: Any) -> Any:
     async def _retrieve(self: Any, sender_id: str, fetch_events_from_all_sessions: bool) -> Any:
         tracker = await original(self, sender_id, fetch_events_from_all_sessions)
         if not fetch_events_from_all_sessions:
-            _remember(self, tracker)
+            remember_stored(self, tracker)
         return tracker
 
     return _retrieve
@@ -71,11 +76,34 @@ def _wrap_additional_events(original: Any) -> Any:
     return _additional_events
 
 
+def event_row(sender_id: str, event: Any) -> dict[str, Any]:
+    """The ``events`` row Rasa's ``SQLTrackerStore.save`` writes for ``event``."""
+    from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+    data = event.as_dict()
+    return {
+        "sender_id": sender_id,
+        "type_name": event.type_name,
+        "timestamp": data.get("timestamp"),
+        "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+        "action_name": data.get("name"),
+        "data": json.dumps(data),
+    }
+
+
 def _wrap_save(original: Any) -> Any:
     @functools.wraps(original)
     async def save(self: Any, tracker: Any) -> None:
-        await original(self, tracker)
-        _remember(self, tracker)  # only reached when the events were committed
+        # Rasa's save, with one multi-row INSERT instead of an ORM object per event.
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            rows = [
+                event_row(tracker.sender_id, e) for e in self._additional_events(session, tracker)
+            ]
+            if rows:
+                session.execute(self.SQLEvent.__table__.insert(), rows)
+            session.commit()
+        remember_stored(self, tracker)  # only reached when the events were committed
 
     return save
 

@@ -48,6 +48,9 @@ class Settings:
         local_actions: Run the custom actions without I/O inside the Rasa server
             (``LOCAL_ACTIONS``, default 1; 0 sends every action to the action server; see
             ``bot/rasa_local_actions.py``).
+        tracker_cache_size: Conversations whose tracker the Rasa server keeps between turns
+            (``TRACKER_CACHE_SIZE``, default 500; 0 loads every turn from the tracker store;
+            see ``bot/rasa_tracker_cache.py``).
     """
 
     var_dir: Path
@@ -63,6 +66,7 @@ class Settings:
     models_dir: Path
     sla_file: Path
     local_actions: bool = True
+    tracker_cache_size: int = 500
 
     @property
     def rasa_token_file(self) -> Path:
@@ -136,6 +140,7 @@ def get_settings() -> Settings:
         models_dir=Path(_env("MODELS_DIR", str(PROJECT_ROOT / "models"))).resolve(),
         sla_file=Path(_env("SLA_FILE", str(PROJECT_ROOT / "sla.yml"))).resolve(),
         local_actions=_env("LOCAL_ACTIONS", "1") != "0",
+        tracker_cache_size=max(0, _env_int("TRACKER_CACHE_SIZE", 500)),
     )
 
 

@@ -29,7 +29,7 @@ from bot.store.models import metadata
 from bot.store.pg_admin import admin_execute, asyncpg_dsn, create_database, drop_database
 
 # The session-wide trained model used by the NLU and conversation tests.
-pytest_plugins = ["tests.fixtures.model"]
+pytest_plugins = ["tests.fixtures.model", "tests.fixtures.trackers"]
 
 T = TypeVar("T")
 

@@ -8,28 +8,16 @@ from typing import Any
 
 import pytest
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
-    BotUttered,
     SessionStarted,
-    SlotSet,
     UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
 import bot.channels  # noqa: F401 - importing the channels installs the fixes, as in Rasa
 from bot import rasa_tracker_store
-
-DOMAIN = Domain.from_dict({"slots": {"phone": {"type": "text", "mappings": [{"type": "custom"}]}}})
-
-
-def _turn(tracker: DialogueStateTracker, text: str) -> None:
-    tracker.update(UserUttered(text, {"name": "inform", "confidence": 1.0}))
-    tracker.update(SlotSet("phone", text))
-    tracker.update(ActionExecuted("utter_x"))
-    tracker.update(BotUttered(f"收到：{text}"))
-    tracker.update(ActionExecuted("action_listen"))
+from tests.fixtures.trackers import DOMAIN, add_turn
 
 
 def _rows(store: SQLTrackerStore, sender: str) -> list[dict[str, Any]]:
@@ -45,39 +33,25 @@ def store(tmp_path: Path) -> SQLTrackerStore:
     return SQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "tracker.db"))
 
 
-@pytest.fixture
-def counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Senders whose save asked the database how many events it holds."""
-    calls: list[str] = []
-    original = SQLTrackerStore._event_query
-
-    def spy(self: Any, session: Any, sender_id: str, fetch_events_from_all_sessions: bool) -> Any:
-        calls.append(sender_id)
-        return original(self, session, sender_id, fetch_events_from_all_sessions)
-
-    monkeypatch.setattr(SQLTrackerStore, "_event_query", spy)
-    return calls
-
-
 def test_the_fix_is_installed() -> None:
     assert getattr(SQLTrackerStore, rasa_tracker_store._APPLIED)
     rasa_tracker_store.apply()  # idempotent
 
 
 def test_turns_are_stored_once_each_without_a_count(
-    store: SQLTrackerStore, counted: list[str]
+    store: SQLTrackerStore, event_queries: list[str]
 ) -> None:
     async def scenario() -> None:
         tracker = await store.get_or_create_tracker("c1")  # new: saved with Rasa's count
-        _turn(tracker, "第一句")
+        add_turn(tracker, "第一句")
         await store.save(tracker)
         for text in ("第二句", "第三句"):
             loaded = await store.retrieve("c1")
             assert loaded is not None
-            _turn(loaded, text)
-            counted.clear()
+            add_turn(loaded, text)
+            event_queries.clear()
             await store.save(loaded)
-            assert counted == []  # no count query: the store knew what it held
+            assert event_queries == []  # no count query: the store knew what it held
         final = await store.retrieve("c1")
         assert final is not None and len(final.events) == len(_rows(store, "c1"))
         assert [e.text for e in final.events if isinstance(e, UserUttered)] == [
@@ -94,14 +68,14 @@ def test_a_session_started_in_the_turn_is_stored_as_rasa_stores_it(
 ) -> None:
     async def scenario() -> None:
         tracker = await store.get_or_create_tracker("c2")
-        _turn(tracker, "旧的会话")
+        add_turn(tracker, "旧的会话")
         await store.save(tracker)
         loaded = await store.retrieve("c2")
         assert loaded is not None
         loaded.update(ActionExecuted("action_session_start"))
         loaded.update(SessionStarted())
         loaded.update(ActionExecuted("action_listen"))
-        _turn(loaded, "新的会话")
+        add_turn(loaded, "新的会话")
         # What Rasa's count would insert is what the remembered number inserts.
         with store.session_scope() as session:
             rasa_additional_events = SQLTrackerStore._additional_events.__wrapped__  # type: ignore[attr-defined]
@@ -118,18 +92,18 @@ def test_a_session_started_in_the_turn_is_stored_as_rasa_stores_it(
 
 
 def test_trackers_from_elsewhere_are_counted_as_before(
-    store: SQLTrackerStore, counted: list[str]
+    store: SQLTrackerStore, event_queries: list[str]
 ) -> None:
     async def scenario() -> None:
         tracker = await store.get_or_create_tracker("c3")
-        _turn(tracker, "一")
+        add_turn(tracker, "一")
         await store.save(tracker)
         # Built from events (not loaded by the store): Rasa's count decides.
         rebuilt = DialogueStateTracker.from_events("c3", list(tracker.events), DOMAIN.slots)
-        _turn(rebuilt, "二")
-        counted.clear()
+        add_turn(rebuilt, "二")
+        event_queries.clear()
         await store.save(rebuilt)
-        assert counted == ["c3"]
+        assert event_queries == ["c3"]
         # Loaded with every session: its events are not all in the latest session.
         full = await store.retrieve_full_tracker("c3")
         assert full is not None and rasa_tracker_store._stored_count(store, full) is None
@@ -142,3 +116,26 @@ def test_trackers_from_elsewhere_are_counted_as_before(
         assert len(_rows(store, "c3")) == len(rebuilt.events)
 
     asyncio.run(scenario())
+
+
+def test_rows_are_the_ones_rasa_writes(store: SQLTrackerStore) -> None:
+    import inspect
+
+    rasa_save = inspect.unwrap(SQLTrackerStore.save)
+
+    def conversation(sender: str) -> DialogueStateTracker:
+        tracker = DialogueStateTracker(sender, DOMAIN.slots)
+        add_turn(tracker, "快递丢了")
+        add_turn(tracker, "13812345678")
+        return tracker
+
+    asyncio.run(rasa_save(store, conversation("rasa")))
+    asyncio.run(store.save(conversation("ours")))
+
+    def comparable(sender: str) -> list[dict[str, Any]]:
+        rows = _rows(store, sender)
+        for row in rows:
+            row.pop("timestamp")
+        return rows
+
+    assert comparable("ours") == comparable("rasa") and len(comparable("ours")) == 10

@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +26,7 @@ from bot.bench.turns import (
     children,
     command_line,
     measure_parse,
-    measure_turns,
+    measure_turns_alternately,
     parse_texts,
     tree_rss_mb,
 )
@@ -75,22 +77,32 @@ def _by_role(pids: list[int]) -> dict[str, float]:
     return roles
 
 
-def measure_ours(model: Path, root: Path, conversations: int, train_s: float | None) -> BotFigures:
-    """Start our product (`make run`'s supervisor) with ``model`` and measure it."""
+@dataclass
+class RunningBot:
+    """A started bot: where to reach it and which processes serve a turn."""
+
+    figures: BotFigures
+    rasa: str
+    token: str
+    pids: list[int]
+
+
+@contextmanager
+def start_ours(model: Path, root: Path, train_s: float | None) -> Iterator[RunningBot]:
+    """Start our product (`make run`'s supervisor) with ``model``; stop it on exit."""
     figures = BotFigures("ours", train_s=train_s)
     started = time.perf_counter()
     with live_bot(model, root) as bot:
         figures.startup_s = time.perf_counter() - started
-        figures.parse = measure_parse(bot.rasa, bot.rasa_token, parse_texts())
         # A turn's CPU is the Rasa and action servers'; the console takes no part in it.
         serving = [pid for pid in children(bot.process.pid) if _role(pid) != "console"]
-        figures.turn = measure_turns(bot.rasa, conversations, pids=serving)
+        yield RunningBot(figures, bot.rasa, bot.rasa_token, serving)
         figures.memory_mb = _by_role(children(bot.process.pid))
-    return figures
 
 
-def measure_stock(model: Path, root: Path, conversations: int, train_s: float | None) -> BotFigures:
-    """Start the stock bot (Rasa + its action server) with ``model`` and measure it."""
+@contextmanager
+def start_stock(model: Path, root: Path, train_s: float | None) -> Iterator[RunningBot]:
+    """Start the stock bot (Rasa + its action server) with ``model``; stop it on exit."""
     figures = BotFigures("stock Rasa", train_s=train_s)
     rasa_port, action_port, token = free_port(), free_port(), uuid.uuid4().hex
     endpoints = root / "endpoints.yml"
@@ -117,15 +129,23 @@ def measure_stock(model: Path, root: Path, conversations: int, train_s: float | 
         _wait_for(f"{rasa}/status?token={token}", processes, root / "stock.log")
         _wait_for(f"http://127.0.0.1:{action_port}/health", processes, root / "stock.log")
         figures.startup_s = time.perf_counter() - started
-        figures.parse = measure_parse(rasa, token, parse_texts())
         pids = [p.pid for p in processes]
-        figures.turn = measure_turns(rasa, conversations, pids=pids)
+        yield RunningBot(figures, rasa, token, pids)
         figures.memory_mb = _by_role(pids)
     finally:
         for process in processes:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=60)
-    return figures
+
+
+def measure(bots: list[RunningBot], conversations: int) -> None:
+    """Parse latency of each bot, then full turns on all of them alternately (see
+    ``measure_turns_alternately``): their ratio is what the target is about."""
+    for bot in bots:
+        bot.figures.parse = measure_parse(bot.rasa, bot.token, parse_texts())
+    turns = measure_turns_alternately([(bot.rasa, bot.pids) for bot in bots], conversations)
+    for bot, latency in zip(bots, turns, strict=True):
+        bot.figures.turn = latency
 
 
 def _wait_for(url: str, processes: list[subprocess.Popen[bytes]], log: Path) -> None:
@@ -224,10 +244,13 @@ def run(
         [PROJECT_ROOT / "data" / "nlu", paths["rules"]],
         root / "stock",
     )
-    ours = measure_ours(model, root / "ours-run", conversations, train_s)
-    stock_bot = measure_stock(stock_model, root, conversations, stock_train_s)
-    stock_bot.epochs = stock_epochs
-    return table(ours, stock_bot)
+    # One bot starts after the other (startup times stay apart), then both are measured.
+    with ExitStack() as running:
+        ours = running.enter_context(start_ours(model, root / "ours-run", train_s))
+        stock_bot = running.enter_context(start_stock(stock_model, root, stock_train_s))
+        measure([ours, stock_bot], conversations)
+    stock_bot.figures.epochs = stock_epochs
+    return table(ours.figures, stock_bot.figures)
 
 
 if __name__ == "__main__":  # pragma: no cover - manual runs

@@ -86,25 +86,52 @@ def measure_turns(
         pids: The bot's processes (Rasa, action server; their descendants count too): the
             CPU they spend over the measured turns, per turn, goes into ``cpu_ms``.
     """
-    url = f"{rasa_url}/webhooks/rest/webhook"
-    durations = []
-    cpu_before = 0.0
+    return measure_turns_alternately([(rasa_url, pids)], conversations, script)[0]
+
+
+def measure_turns_alternately(
+    bots: Sequence[tuple[str, Sequence[int]]],
+    conversations: int,
+    script: Sequence[str] = SCRIPT,
+) -> list[Latency]:
+    """``measure_turns`` for several running bots at once, one conversation on each in turn.
+
+    The machine's slower and faster moments (other jobs, a busy host) then fall on every bot
+    alike, so their ratio holds still even when the absolute figures move. A bot's CPU is
+    read around its own conversations only; the others are idle meanwhile.
+
+    Args:
+        bots: Each bot's Rasa server and its processes (see ``measure_turns``).
+        conversations: Measured conversations per bot (one more round warms up).
+        script: What each simulated customer says.
+    """
+    durations: list[list[float]] = [[] for _ in bots]
+    cpu_s = [0.0 for _ in bots]
     with requests.Session() as http:
-        for index in range(conversations + 1):
-            if index == 1:  # the first conversation warms caches and connections up
-                cpu_before = tree_cpu_s(pids)
-            sender = f"bench-{uuid.uuid4().hex[:10]}"
-            for text in script:
-                started = time.perf_counter()
-                answer = http.post(url, json={"sender": sender, "message": text}, timeout=60)
-                elapsed = (time.perf_counter() - started) * 1000
-                answer.raise_for_status()
+        for index in range(conversations + 1):  # the first round warms caches up
+            for number, (rasa_url, pids) in enumerate(bots):
+                before = tree_cpu_s(pids)
+                spent = _conversation(http, rasa_url, script)
                 if index:
-                    durations.append(elapsed)
-    cpu_ms = None
-    if pids and durations:
-        cpu_ms = (tree_cpu_s(pids) - cpu_before) * 1000 / len(durations)
-    return Latency.of(durations, cpu_ms)
+                    durations[number] += spent
+                    cpu_s[number] += tree_cpu_s(pids) - before
+    return [
+        Latency.of(times, cpu_s[n] * 1000 / len(times) if bots[n][1] and times else None)
+        for n, times in enumerate(durations)
+    ]
+
+
+def _conversation(http: requests.Session, rasa_url: str, script: Sequence[str]) -> list[float]:
+    """One simulated customer says ``script``; milliseconds per turn."""
+    url = f"{rasa_url}/webhooks/rest/webhook"
+    sender = f"bench-{uuid.uuid4().hex[:10]}"
+    durations = []
+    for text in script:
+        started = time.perf_counter()
+        answer = http.post(url, json={"sender": sender, "message": text}, timeout=60)
+        durations.append((time.perf_counter() - started) * 1000)
+        answer.raise_for_status()
+    return durations
 
 
 def children(pid: int) -> list[int]:

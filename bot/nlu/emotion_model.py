@@ -285,15 +285,12 @@ class EmotionModel:
 
 
 def _load_vectorizer(path: Path) -> Any:
-    """A fitted TfidfVectorizer from its JSON (vocabulary fixed, IDF weights restored)."""
-    import numpy as np
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    """A fitted TF-IDF vectorizer from its JSON (vocabulary fixed, IDF weights restored)."""
+    from bot.nlu.tfidf import restore_tfidf
 
     data = json.loads(path.read_text(encoding="utf-8"))
     params = {**data["params"], "ngram_range": tuple(data["params"]["ngram_range"])}
-    vectorizer = TfidfVectorizer(vocabulary=data["vocabulary"], lowercase=True, **params)
-    vectorizer.idf_ = np.asarray(data["idf"], dtype=np.float64)
-    return vectorizer
+    return restore_tfidf(data["vocabulary"], data["idf"], lowercase=True, **params)
 
 
 def subsample(

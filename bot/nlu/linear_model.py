@@ -225,16 +225,15 @@ def _save_vectorizer(vectorizer: Any, path: Path) -> None:
 
 
 def _load_vectorizer(path: Path, analyzer: Any) -> Any:
-    """A fitted TfidfVectorizer from its JSON (vocabulary fixed, IDF weights restored)."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    """A fitted TF-IDF vectorizer from its JSON (vocabulary fixed, IDF weights restored)."""
+    from bot.nlu.tfidf import restore_tfidf
 
     data = json.loads(path.read_text(encoding="utf-8"))
-    vectorizer = TfidfVectorizer(
+    return restore_tfidf(
+        data["vocabulary"],
+        data["idf"],
         analyzer=analyzer,
         ngram_range=tuple(data["ngram_range"]),
-        vocabulary=data["vocabulary"],
         sublinear_tf=True,
         lowercase=False,
     )
-    vectorizer.idf_ = np.asarray(data["idf"], dtype=np.float64)
-    return vectorizer

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import http.server
+import json
 import os
+import threading
 from pathlib import Path
+from typing import ClassVar
 
 import yaml
 
 from bot.bench.compare import BotFigures, table
 from bot.bench.stock import write_project
 from bot.bench.tickets import bench_ticket_creation, format_figures
-from bot.bench.turns import Latency, children, parse_texts, tree_rss_mb
+from bot.bench.turns import (
+    Latency,
+    children,
+    measure_turns_alternately,
+    parse_texts,
+    tree_rss_mb,
+)
 
 
 def test_stock_project_is_a_plain_form_bot(tmp_path: Path) -> None:
@@ -91,3 +101,43 @@ def test_table_shows_the_cpu_per_turn_and_its_ratio() -> None:
     row = next(line for line in text.splitlines() if line.startswith("full turn CPU"))
     assert "42.0 ms" in row and "20.0 ms" in row and row.endswith("2.10×")
     assert "full-turn CPU ratio 2.10 (target ≤ 1.5×): OVER TARGET" in text
+
+
+class _Webhook(http.server.BaseHTTPRequestHandler):
+    """A REST-channel endpoint that answers every message and logs who sent it where."""
+
+    heard: ClassVar[list[tuple[int, str]]] = []
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.heard.append((self.server.server_address[1], body["sender"]))
+        answer = json.dumps([{"recipient_id": body["sender"], "text": "收到"}]).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_turns_alternate_between_bots_conversation_by_conversation() -> None:
+    servers = [http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Webhook) for _ in range(2)]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    _Webhook.heard.clear()
+    try:
+        urls = [f"http://127.0.0.1:{s.server_address[1]}" for s in servers]
+        first, second = measure_turns_alternately([(url, ()) for url in urls], 3, ("一", "二"))
+    finally:
+        for server in servers:
+            server.shutdown()
+    ports = [port for port, _ in _Webhook.heard]
+    a, b = (s.server_address[1] for s in servers)
+    # warm-up round + 3 measured rounds, each: two turns on one bot, then two on the other
+    assert ports == [a, a, b, b] * 4
+    senders = [sender for _, sender in _Webhook.heard]
+    assert len(set(senders)) == 8  # one new customer per conversation
+    assert (first.count, second.count) == (6, 6)
+    assert first.cpu_ms is None and second.cpu_ms is None  # no processes given
