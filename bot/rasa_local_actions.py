@@ -6,8 +6,8 @@ serialised, sent, parsed and rebuilt each time, in two processes. The actions li
 ``LOCAL_ACTIONS`` read the tracker and the domain and nothing else: no database, no network,
 no shared state. Rasa runs them here, the way Rasa Pro's ``actions_module`` does from 3.10 on:
 
-- the request is the one Rasa would send (``RemoteAction``'s own payload, copied through JSON
-  so that an action can never touch the live tracker), the executor is rasa-sdk's
+- the request is the one Rasa would send (``RemoteAction``'s own payload, copied so that an
+  action can never touch the live tracker), the executor is rasa-sdk's
   ``ActionExecutor``, and its answer goes back through ``RemoteAction``'s own handling;
 - a rejection (``ActionExecutionRejection``) reaches Rasa as the same HTTP-400 error the action
   server answers with, and any other failure as a 500: the form and the outage handling
@@ -24,6 +24,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import pickle
 from functools import lru_cache
 from typing import Any
 
@@ -83,7 +84,9 @@ class LocalEndpoint:
         from rasa.utils.endpoints import ClientResponseError
         from rasa_sdk.interfaces import ActionExecutionRejection
 
-        call = _json_copy({key: value for key, value in json.items() if key != "domain"})
+        # A private copy, so that an action can never touch the live tracker. The payload is
+        # JSON-ready (Rasa sends it as JSON), and pickle copies it several times faster.
+        call = pickle.loads(pickle.dumps({k: v for k, v in json.items() if k != "domain"}))
         if "domain" in json:
             call["domain"] = _domain_dict(self._domain)
         try:

@@ -218,7 +218,7 @@ def table(ours: BotFigures, stock_bot: BotFigures) -> str:
 
 
 def run(
-    root: Path, conversations: int = 30, model: Path | None = None, stock_epochs: int | None = None
+    root: Path, conversations: int = 60, model: Path | None = None, stock_epochs: int | None = None
 ) -> str:
     """Train (unless ``model`` is given) and measure both bots; return the table.
 

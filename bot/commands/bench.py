@@ -48,7 +48,7 @@ def _compare(args: argparse.Namespace) -> str:
     with tempfile.TemporaryDirectory(prefix="bench-") as folder:
         # Only latency needs the stock model: a short training keeps --quick quick.
         epochs = args.stock_epochs or (QUICK_STOCK_EPOCHS if args.quick else None)
-        return run(Path(folder), 10 if args.quick else 30, args.model, stock_epochs=epochs)
+        return run(Path(folder), 10 if args.quick else 60, args.model, stock_epochs=epochs)
 
 
 def _on_postgres(what: str, measure: Callable[[str], str]) -> str:
