@@ -30,7 +30,8 @@ def test_six_conversations_three_at_a_time(bot: LiveBot, channel: str, think: st
             sys.executable, "-m", "bot", "load", "--channel", channel, "--think", think,
             "--conversations", "6", "--concurrency", "3", "--no-progress",
             "--url", bot.rasa, "--console-url", bot.console,
-            "--token", bot.api_token(), "--rasa-token", bot.rasa_token,
+            # "=": a random token may begin with "-", which argparse takes for an option.
+            f"--token={bot.api_token()}", f"--rasa-token={bot.rasa_token}",
         ],
         cwd=PROJECT_ROOT, env=bot.env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
