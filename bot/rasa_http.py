@@ -48,9 +48,6 @@ class _KeptOpen:
     ) -> None:
         return None
 
-    async def close(self) -> None:
-        """Nothing to do: the session outlives its users."""
-
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
     try:
@@ -59,9 +56,8 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return None
 
 
-def shared_session(endpoint: Any, create: Any) -> _KeptOpen:
-    """The session ``create(endpoint)`` made for ``endpoint`` on the running loop, kept open."""
-    loop = asyncio.get_running_loop()
+def shared_session(endpoint: Any, create: Any, loop: asyncio.AbstractEventLoop) -> _KeptOpen:
+    """The session ``create(endpoint)`` made for ``endpoint`` on ``loop``, kept open."""
     kept = endpoint.__dict__.get(_SHARED)
     if kept is None or kept[0] is not loop or kept[1].closed:
         kept = (loop, create(endpoint))
@@ -90,9 +86,10 @@ def _keeping_connections(original: Any) -> Any:
         return session
 
     def session(self: Any) -> Any:
-        if _running_loop() is None:  # nothing to reuse outside a loop: Rasa's own session
+        loop = _running_loop()
+        if loop is None:  # nothing to reuse outside a loop: Rasa's own session
             return original(self)
-        return shared_session(self, create)
+        return shared_session(self, create, loop)
 
     return session
 

@@ -56,6 +56,7 @@ def executor() -> Any:
     return local
 
 
+@lru_cache(maxsize=1)
 def local_action_names() -> frozenset[str]:
     """Names of the actions that run in the Rasa server."""
     return frozenset(executor().actions)

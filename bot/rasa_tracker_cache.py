@@ -60,20 +60,24 @@ def newest_event_id(store: Any, sender_id: str) -> int | None:
     return None if newest is None else int(newest)
 
 
-def latest_session_only(tracker: Any) -> bool:
-    """Whether a load of the latest session would select every event ``tracker`` holds."""
+def _latest_session_start(tracker: Any) -> float | None:
     from rasa.shared.core.events import SessionStarted
 
     starts = [e.timestamp for e in tracker.events if isinstance(e, SessionStarted)]
-    return not starts or all(e.timestamp >= max(starts) for e in tracker.events)
+    return max(starts) if starts else None
 
 
 def latest_session_copy(store: Any, tracker: Any) -> Any:
-    """The tracker a load of the latest session rebuilds: its events replayed on a new one."""
-    from rasa.shared.core.events import SessionStarted
+    """The tracker a load of the latest session rebuilds from ``tracker``'s events.
+
+    ``tracker`` itself when it holds only those events; otherwise they are replayed on a new
+    tracker, as a load replays them (``tracker`` is left as it is).
+    """
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    start = max(e.timestamp for e in tracker.events if isinstance(e, SessionStarted))
+    start = _latest_session_start(tracker)
+    if start is None or all(e.timestamp >= start for e in tracker.events):
+        return tracker
     events = [e for e in tracker.events if e.timestamp >= start]
     copy = DialogueStateTracker.from_events(tracker.sender_id, events, store.domain.slots)
     remember_stored(store, copy)
@@ -92,8 +96,7 @@ def _keeping_saved(original: Any) -> Any:
         newest = newest_event_id(self, tracker.sender_id)
         if newest is None:
             return
-        kept = tracker if latest_session_only(tracker) else latest_session_copy(self, tracker)
-        cache[tracker.sender_id] = (kept, newest)
+        cache[tracker.sender_id] = (latest_session_copy(self, tracker), newest)
         while len(cache) > size:
             cache.popitem(last=False)
 

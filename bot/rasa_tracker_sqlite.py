@@ -11,8 +11,8 @@ file are the slowest possible for a store written on every message:
   Rasa process.
 
 After Rasa has built the store (and its tables), the engine is replaced by one with a small
-connection pool whose connections use the same settings as our ticket database
-(``bot/store/db.py``): WAL, so readers (the console, ``python -m bot nlu inbox``) never block
+connection pool and our ticket database's connection hooks (``install_sqlite_hooks`` in
+``bot/store/db.py``): WAL, so readers (the console, ``python -m bot nlu inbox``) never block
 the bot, a busy timeout, so concurrent writers queue, and ``synchronous = NORMAL``, which in WAL
 mode syncs at checkpoints rather than at every commit — a committed turn survives a crash of
 any process, and only an OS crash or power cut can lose the last moments. Production runs the
@@ -26,21 +26,11 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from bot.store.db import SQLITE_BUSY_TIMEOUT_MS
+from bot.store.db import install_sqlite_hooks
 
 #: Connections kept open. Rasa uses the store from its event-loop thread, one session at a
 #: time; a second one covers a request served while another is between statements.
 POOL_SIZE = 2
-
-
-def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = NORMAL")
-    finally:
-        cursor.close()
 
 
 def is_sqlite_file(engine: Any) -> bool:
@@ -61,7 +51,7 @@ def pooled_sqlite_engine(url: Any) -> Any:
         # The pool may hand a connection to another thread than the one that opened it.
         connect_args={"check_same_thread": False},
     )
-    sa.event.listen(engine, "connect", _on_connect)
+    install_sqlite_hooks(engine)
     return engine
 
 
