@@ -44,6 +44,8 @@ project names channels from that package), and is idempotent.
   ``bot/rasa_tracker_cache.py``.
 - **Form validation and questions went to the action server and back twice a turn**: see
   ``bot/rasa_local_actions.py``.
+- **Every DIET and TED prediction went through ``tf.function``'s dispatch**, which cost more
+  than the small graph itself: see ``bot/rasa_tf_predict.py``.
 """
 
 from __future__ import annotations
@@ -199,6 +201,7 @@ def apply() -> None:
         rasa_local_actions,
         rasa_outage,
         rasa_prediction,
+        rasa_tf_predict,
         rasa_tracker_cache,
         rasa_tracker_sqlite,
         rasa_tracker_store,
@@ -212,6 +215,7 @@ def apply() -> None:
     rasa_tracker_sqlite.apply()  # kept WAL connections (bot/rasa_tracker_sqlite.py)
     rasa_http.apply()  # kept-alive connections to the action server (bot/rasa_http.py)
     rasa_local_actions.apply()  # actions without I/O run here (bot/rasa_local_actions.py)
+    rasa_tf_predict.apply()  # DIET/TED without tf.function dispatch (bot/rasa_tf_predict.py)
     if getattr(RemoteAction, _APPLIED, False):
         return
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
