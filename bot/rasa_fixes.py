@@ -46,6 +46,8 @@ project names channels from that package), and is idempotent.
   ``bot/rasa_local_actions.py``.
 - **Every DIET and TED prediction went through ``tf.function``'s dispatch**, which cost more
   than the small graph itself: see ``bot/rasa_tf_predict.py``.
+- **The rule policy replayed the whole conversation twice per prediction** to get the same
+  states: see ``bot/rasa_past_states.py``.
 """
 
 from __future__ import annotations
@@ -200,6 +202,7 @@ def apply() -> None:
         rasa_http,
         rasa_local_actions,
         rasa_outage,
+        rasa_past_states,
         rasa_prediction,
         rasa_tf_predict,
         rasa_tracker_cache,
@@ -216,6 +219,7 @@ def apply() -> None:
     rasa_http.apply()  # kept-alive connections to the action server (bot/rasa_http.py)
     rasa_local_actions.apply()  # actions without I/O run here (bot/rasa_local_actions.py)
     rasa_tf_predict.apply()  # DIET/TED without tf.function dispatch (bot/rasa_tf_predict.py)
+    rasa_past_states.apply()  # states computed once per prediction (bot/rasa_past_states.py)
     if getattr(RemoteAction, _APPLIED, False):
         return
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]

@@ -34,7 +34,7 @@ import functools
 from collections import OrderedDict
 from typing import Any
 
-from bot.rasa_tracker_store import remember_stored
+from bot.rasa_tracker_store import newest_after_save, newest_event_query, remember_stored
 from bot.settings import get_settings
 
 #: Attribute on a ``SQLTrackerStore``: sender id → (tracker, newest stored event id).
@@ -51,12 +51,8 @@ def _cache(store: Any) -> OrderedDict[str, tuple[Any, int]]:
 
 def newest_event_id(store: Any, sender_id: str) -> int | None:
     """Id of the conversation's newest stored event (``None`` without any)."""
-    import sqlalchemy as sa
-
-    table = store.SQLEvent.__table__
-    query = sa.text(f"SELECT max(id) FROM {table.name} WHERE sender_id = :sender")
     with store.engine.connect() as connection:
-        newest = connection.execute(query, {"sender": sender_id}).scalar()
+        newest = connection.execute(newest_event_query(store), {"sender": sender_id}).scalar()
     return None if newest is None else int(newest)
 
 
@@ -93,7 +89,7 @@ def _keeping_saved(original: Any) -> Any:
         size = get_settings().tracker_cache_size
         if size <= 0 or getattr(tracker, "_max_event_history", None) is not None:
             return
-        newest = newest_event_id(self, tracker.sender_id)
+        newest = newest_after_save(self, tracker)
         if newest is None:
             return
         cache[tracker.sender_id] = (latest_session_copy(self, tracker), newest)

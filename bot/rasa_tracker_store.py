@@ -38,6 +38,26 @@ from typing import Any
 _APPLIED = "_complaint_bot_saves_without_count"
 #: Attribute on a ``DialogueStateTracker``: (store, how many of its events the store holds).
 _STORED = "_complaint_bot_stored_events"
+#: Attribute on a ``DialogueStateTracker``: (store, id of the conversation's newest stored event
+#: right after its latest save), read in the save's own transaction.
+_NEWEST = "_complaint_bot_newest_event_id"
+
+
+def newest_after_save(store: Any, tracker: Any) -> int | None:
+    """Id of the newest event ``store`` held for the conversation when it saved ``tracker``.
+
+    ``None`` when ``tracker`` was not saved by ``store`` or the conversation has no events.
+    """
+    known = getattr(tracker, _NEWEST, None)
+    return None if known is None or known[0] is not store else known[1]
+
+
+def newest_event_query(store: Any) -> Any:
+    """``SELECT max(id)`` of one conversation's events (parameter ``sender``)."""
+    import sqlalchemy as sa
+
+    table = store.SQLEvent.__table__
+    return sa.text(f"SELECT max(id) FROM {table.name} WHERE sender_id = :sender")
 
 
 def remember_stored(store: Any, tracker: Any) -> None:
@@ -102,8 +122,14 @@ def _wrap_save(original: Any) -> Any:
             ]
             if rows:
                 session.execute(self.SQLEvent.__table__.insert(), rows)
+            # In the same transaction (the tracker cache keys on it): no second round trip.
+            newest = session.execute(
+                newest_event_query(self), {"sender": tracker.sender_id}
+            ).scalar()
             session.commit()
-        remember_stored(self, tracker)  # only reached when the events were committed
+        # Only reached when the events were committed.
+        remember_stored(self, tracker)
+        setattr(tracker, _NEWEST, (self, None if newest is None else int(newest)))
 
     return save
 

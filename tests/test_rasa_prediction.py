@@ -7,7 +7,6 @@ the shortcut answers, action, policy, confidence and events must be the same.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import pytest
 
 from bot.rasa_prediction import make_plan, shortcut_prediction
 from bot.settings import PROJECT_ROOT
+from tests.fixtures.trackers import prediction_points
 
 STORY_FILES = [
     PROJECT_ROOT / "data" / "stories",
@@ -31,23 +31,6 @@ def processor(trained_model: Path) -> Any:
     agent = Agent.load(str(trained_model))
     assert agent.processor is not None
     return agent.processor
-
-
-def _prediction_points(processor: Any) -> Iterator[Any]:
-    """A tracker for every moment of every story where Rasa predicts an action."""
-    from rasa.core.training import load_data
-    from rasa.shared.core.events import ActionExecuted
-    from rasa.shared.core.trackers import DialogueStateTracker
-
-    domain = processor.domain
-    for path in STORY_FILES:
-        for story in load_data(str(path), domain, augmentation_factor=0):
-            events = list(story.events)
-            for index, event in enumerate(events):
-                if index and isinstance(event, ActionExecuted) and event.action_name:
-                    yield DialogueStateTracker.from_events(
-                        story.sender_id, events[:index], slots=domain.slots
-                    )
 
 
 def _full_prediction(processor: Any, tracker: Any) -> Any:
@@ -69,7 +52,7 @@ def test_the_plan_skips_only_ted(processor: Any) -> None:
 
 def test_shortcut_agrees_with_the_whole_ensemble(processor: Any) -> None:
     points = used = 0
-    for tracker in _prediction_points(processor):
+    for tracker in prediction_points(processor.domain, STORY_FILES):
         points += 1
         short = shortcut_prediction(processor, tracker.copy())
         full = _full_prediction(processor, tracker.copy())

@@ -87,6 +87,32 @@ def test_a_write_from_elsewhere_is_loaded(database_url: str, event_queries: list
     asyncio.run(scenario())
 
 
+def test_a_save_keys_the_tracker_on_the_id_it_wrote(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = _store(database_url)
+    # The save reads the newest id in its own transaction: no separate query after it.
+    monkeypatch.setattr(rasa_tracker_cache, "newest_event_id", _no_separate_query)
+
+    async def scenario() -> None:
+        tracker = await store.get_or_create_tracker("k4")
+        add_turn(tracker, "保存时记下最新的编号")
+        await store.save(tracker)
+        kept, newest = rasa_tracker_cache._cache(store)["k4"]
+        assert kept is tracker
+        with store.engine.connect() as connection:
+            rows = connection.exec_driver_sql(
+                "SELECT max(id), count(*) FROM events WHERE sender_id = 'k4'"
+            ).one()
+        assert newest == rows[0] and rows[1] == len(tracker.events)
+
+    asyncio.run(scenario())
+
+
+def _no_separate_query(store: Any, sender_id: str) -> int | None:
+    raise AssertionError("the newest id was asked for outside the save")
+
+
 def test_an_unsaved_turn_leaves_nothing_behind(database_url: str) -> None:
     store = _store(database_url)
 
