@@ -8,12 +8,15 @@ average of DIET's confidences and the SVM's calibrated probabilities per intent,
 blended ``intent`` and ``intent_ranking``. Character n-grams of the whole text do not depend on
 jieba's segmentation, so typos and unseen compounds still share most features; the SVM costs
 about a millisecond per message and seconds to train. The model (one SVM over all intents,
-calibrated confidences) is ``bot.nlu.linear_model``.
+calibrated confidences) is ``bot.nlu.linear_model``. Optionally (``unlabelled_corpus``) it
+adds word vectors learned from a file of unlabelled public text at training time.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from pathlib import Path
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -30,6 +33,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.nlu.component_storage import persist_model, restore_model
 from bot.nlu.linear_model import IntentModel
 from bot.nlu.normalize import normalize
+from bot.settings import PROJECT_ROOT
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +47,39 @@ def message_words(message: Message) -> list[str]:
     """The tokenizer's words, normalised like the text (「貨」 and 「货」 are one word)."""
     tokens = message.get(TOKENS_NAMES[TEXT]) or []
     return [normalize(token.text).lower() for token in tokens if token.text.strip()]
+
+
+def resolve_path(path: str) -> Path:
+    """``path`` as given when absolute or found from the working directory, else under the root.
+
+    ``rasa train`` runs from the project root; tests and tools may not.
+    """
+    candidate = Path(path)
+    if candidate.is_absolute() or candidate.exists():
+        return candidate
+    return PROJECT_ROOT / candidate
+
+
+def read_unlabelled(path: Path, dictionary_path: str | None = None) -> list[list[str]]:
+    """The documents of ``path`` (one per line) cut into words like messages are.
+
+    Normalised, cut by jieba (with the user dictionaries of ``dictionary_path`` loaded, as
+    ``bot.nlu.tokenizer.ChineseTokenizer`` does), each word normalised and lowercased like
+    ``message_words``. Empty lines are skipped.
+    """
+    import jieba
+
+    from bot.nlu.tokenizer import ChineseTokenizer
+
+    if dictionary_path:
+        ChineseTokenizer._load_custom_dictionary(str(resolve_path(dictionary_path)))
+    documents = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        cut = jieba.tokenize(normalize(line))
+        words = [normalize(word).lower() for word, _, _ in cut if word.strip()]
+        if words:
+            documents.append(words)
+    return documents
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -68,6 +105,17 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             # L2-normalised per message). 1 weighs them the same; config.yml sets 0.5 for
             # data/nlu, where the characters generalise better to real wording (see the note there).
             "word_weight": 1.0,
+            # A UTF-8 text file of unlabelled documents, one per line (relative paths: from the
+            # working directory, else the project root). Set, word vectors are learned from it
+            # (PPMI + SVD, ``bot.nlu.linear_model.WordVectors``) and each message's mean word
+            # vector is added to the SVM's features. None: off (config.yml sets it for data/nlu).
+            "unlabelled_corpus": None,
+            # jieba user dictionaries (a folder of *.txt, as the tokenizer's dictionary_path) to
+            # load before the corpus is cut into words, so it is cut like the messages.
+            "unlabelled_dictionary_path": None,
+            # Scale of the mean-word-vector block (L2-normalised per message) and its length.
+            "unlabelled_weight": 0.5,
+            "unlabelled_dims": 200,
             # Inverse regularisation of the SVMs; 0.5–2 score alike, 1 is the middle.
             "C": 1.0,
             # "balanced": rare intents weigh more (the 20–60-example conversation intents next
@@ -122,6 +170,14 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             raise InvalidConfigException("LinearIntentClassifier: char_min_df must be >= 1")
         if float(merged["word_weight"]) < 0:
             raise InvalidConfigException("LinearIntentClassifier: word_weight must be >= 0")
+        if float(merged["unlabelled_weight"]) < 0 or int(merged["unlabelled_dims"]) < 1:
+            raise InvalidConfigException(
+                "LinearIntentClassifier: unlabelled_weight must be >= 0, unlabelled_dims >= 1"
+            )
+        if merged["unlabelled_corpus"] and not resolve_path(merged["unlabelled_corpus"]).is_file():
+            raise InvalidConfigException(
+                f"LinearIntentClassifier: no unlabelled_corpus {merged['unlabelled_corpus']}"
+            )
         if float(merged["C"]) <= 0:
             raise InvalidConfigException("LinearIntentClassifier: C must be positive")
         if merged["class_weight"] not in (None, "balanced"):
@@ -129,6 +185,21 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         if not 0 <= float(merged["diet_weight"]) <= 1:
             raise InvalidConfigException("LinearIntentClassifier: diet_weight must be in [0, 1]")
         return cls(merged, model_storage, resource)
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """The unlabelled corpus and dictionaries are files: retrain when their content changes."""
+        corpus = config.get("unlabelled_corpus")
+        if not corpus:
+            return None
+        digest = hashlib.sha256()
+        paths = [resolve_path(corpus)]
+        dictionaries = config.get("unlabelled_dictionary_path")
+        if dictionaries:
+            paths += sorted(resolve_path(dictionaries).glob("*.txt"))
+        for path in paths:
+            digest.update(path.read_bytes() if path.is_file() else b"")
+        return digest.hexdigest()
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fit on the intent examples and persist."""
@@ -139,7 +210,13 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             return self._resource
         texts = [message_text(e) for e in examples]
         words = [message_words(e) for e in examples]
-        self.model = IntentModel(self.config).fit(texts, words, labels)
+        unlabelled = None
+        if self.config["unlabelled_corpus"]:
+            unlabelled = read_unlabelled(
+                resolve_path(self.config["unlabelled_corpus"]),
+                self.config["unlabelled_dictionary_path"],
+            )
+        self.model = IntentModel(self.config).fit(texts, words, labels, unlabelled)
         self.persist()
         return self._resource
 

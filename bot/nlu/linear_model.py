@@ -3,6 +3,9 @@
 The SVM's scores become probabilities through a softmax whose temperature is fitted on
 held-out folds (least log-loss), so confidences are calibrated, not SVM margins. Everything is
 persisted without pickle: vocabularies and IDF weights as JSON, weights as NumPy arrays.
+Optionally (``WordVectors``) a dense block is appended: the message's words averaged over word
+vectors learned from unlabelled public text (PPMI of co-occurrences, reduced by SVD), so words
+the labelled examples never used still land near the words they did.
 (A two-stage variant — complaint or not, then which — scored the same on held-out splits and
 lower on the hard cases, so the model stays one SVM over all intents.)
 """
@@ -22,6 +25,15 @@ META_FILE = "linear_intent.json"
 WEIGHTS_FILE = "weights.npz"
 CHAR_FILE = "char_vectorizer.json"
 WORD_FILE = "word_vectorizer.json"
+VECTORS_FILE = "word_vectors.npz"
+VECTOR_WORDS_FILE = "word_vectors.json"
+# Word vectors: words within this many positions co-occur; words seen fewer times than
+# MIN_COUNT, or beyond the MAX_WORDS most frequent, get no vector (data/README.md).
+WINDOW = 4
+MIN_COUNT = 3
+MAX_WORDS = 30000
+# Context distribution smoothing of the PPMI (Levy, Goldberg & Dagan 2015).
+CONTEXT_POWER = 0.75
 # Temperatures tried when calibrating (scores of a linear SVM are roughly in [-2, 2]).
 TEMPERATURES = np.geomspace(0.5, 50.0, 60)
 DEFAULT_TEMPERATURE = 5.0
@@ -58,6 +70,99 @@ class WordNgrams:
         for n in range(self.low, self.high + 1):
             grams += [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
         return grams
+
+
+def _l2_rows(rows: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return np.asarray(rows / np.maximum(norms, 1e-12), dtype=np.float32)
+
+
+@dataclass
+class WordVectors:
+    """Word vectors learned from unlabelled text; a message is the mean of its words' vectors."""
+
+    words: list[str]
+    #: One L2-normalised row per word (float32).
+    vectors: np.ndarray
+    index: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.index = {word: i for i, word in enumerate(self.words)}
+
+    @property
+    def dims(self) -> int:
+        """Length of a message's vector."""
+        return int(self.vectors.shape[1])
+
+    @classmethod
+    def fit(cls, documents: Sequence[Sequence[str]], dims: int, seed: int = 42) -> WordVectors:
+        """PPMI of word co-occurrences in ``documents`` (tokenised), reduced to ``dims`` by SVD.
+
+        Args:
+            documents: the unlabelled texts, each as its words.
+            dims: length of the vectors (fewer when the vocabulary is smaller).
+            seed: random seed of the randomized SVD.
+
+        Returns:
+            The fitted vectors, rows ``U · sqrt(S)`` of the SVD, L2-normalised.
+        """
+        from scipy.sparse import coo_matrix, csr_matrix
+        from sklearn.decomposition import TruncatedSVD
+
+        counts = Counter(word for document in documents for word in document)
+        words = [word for word, n in counts.most_common(MAX_WORDS) if n >= MIN_COUNT]
+        if len(words) < 3:
+            raise ValueError("too few words in the unlabelled text to learn word vectors")
+        index = {word: i for i, word in enumerate(words)}
+        rows: list[int] = []
+        columns: list[int] = []
+        for document in documents:
+            ids = [index[word] for word in document if word in index]
+            for position, first in enumerate(ids):
+                for second in ids[position + 1 : position + 1 + WINDOW]:
+                    rows += [first, second]
+                    columns += [second, first]
+        size = len(words)
+        pairs = coo_matrix(
+            (np.ones(len(rows), dtype=np.float64), (rows, columns)), shape=(size, size)
+        ).tocsr()
+        pairs.sum_duplicates()
+        pairs = pairs.tocoo()
+        total = pairs.data.sum()
+        if total == 0:
+            raise ValueError("no two known words co-occur in the unlabelled text")
+        word_p = np.bincount(pairs.row, weights=pairs.data, minlength=size) / total
+        context = np.bincount(pairs.col, weights=pairs.data, minlength=size) ** CONTEXT_POWER
+        context_p = context / context.sum()
+        pmi = np.log(pairs.data / total / (word_p[pairs.row] * context_p[pairs.col]))
+        keep = pmi > 0
+        ppmi = csr_matrix((pmi[keep], (pairs.row[keep], pairs.col[keep])), shape=(size, size))
+        svd = TruncatedSVD(min(dims, size - 1), algorithm="randomized", random_state=seed)
+        scaled = svd.fit_transform(ppmi) / np.sqrt(np.maximum(svd.singular_values_, 1e-12))
+        return cls(words, _l2_rows(scaled))
+
+    def transform(self, documents: Sequence[Sequence[str]]) -> np.ndarray:
+        """One L2-normalised row per document: the mean vector of its known words (or zeros)."""
+        rows = np.zeros((len(documents), self.dims), dtype=np.float32)
+        for row, document in enumerate(documents):
+            ids = [self.index[word] for word in document if word in self.index]
+            if ids:
+                rows[row] = self.vectors[ids].mean(axis=0)
+        return _l2_rows(rows)
+
+    def save(self, folder: Path) -> None:
+        """Vectors as a NumPy archive, the words as JSON (no pickle)."""
+        np.savez(folder / VECTORS_FILE, vectors=self.vectors)
+        (folder / VECTOR_WORDS_FILE).write_text(
+            json.dumps(self.words, ensure_ascii=False), encoding="utf-8"
+        )
+
+    @classmethod
+    def load(cls, folder: Path) -> WordVectors:
+        """Inverse of ``save``."""
+        words = json.loads((folder / VECTOR_WORDS_FILE).read_text(encoding="utf-8"))
+        vectors = np.load(folder / VECTORS_FILE, allow_pickle=False)["vectors"]
+        return cls(list(words), np.asarray(vectors, dtype=np.float32))
 
 
 @dataclass
@@ -106,11 +211,24 @@ class LinearStage:
             temperature = fit_temperature(_two_columns(held_out), target)
         return cls(classes, np.asarray(coef), np.asarray(intercept), temperature)
 
-    def probabilities(self, features: Any) -> np.ndarray:
-        """One row of class probabilities per feature row."""
+    def probabilities(self, features: Any, dense: np.ndarray | None = None) -> np.ndarray:
+        """One row of class probabilities per feature row.
+
+        Args:
+            features: the feature rows, or only their first (sparse) columns when ``dense``
+                holds the remaining columns (a sparse row with a dense block converted and
+                stacked cost more than the product itself).
+            dense: the last columns of the feature rows as a dense array, or None.
+        """
         if len(self.classes) == 1:
             return np.ones((features.shape[0], 1))
-        scores = np.asarray(features @ self.coef_t + self.intercept)
+        if dense is None:
+            scores = np.asarray(features @ self.coef_t + self.intercept)
+        else:
+            split = features.shape[1]
+            scores = np.asarray(
+                features @ self.coef_t[:split] + dense @ self.coef_t[split:] + self.intercept
+            )
         return softmax(scores, self.temperature)
 
 
@@ -123,6 +241,10 @@ class IntentModel:
         self.chars: Any = None
         self.words: Any = None
         self.svm: LinearStage | None = None
+        self.vectors: WordVectors | None = None
+        # Scale of the word-vector block (L2-normalised per row); used when ``fit`` is given
+        # unlabelled text (older configs have no such key).
+        self.unlabelled_weight = float(config.get("unlabelled_weight", 0.5))
         # Scale of the word block next to the character block (both L2-normalised per row);
         # a config written before this option has no such key: the blocks weigh the same.
         self.word_weight = float(config.get("word_weight", 1.0))
@@ -150,21 +272,54 @@ class IntentModel:
                 lowercase=False,
             )
 
-    def features(self, texts: Sequence[str], words: Sequence[Sequence[str]], fit: bool) -> Any:
-        """TF-IDF character n-grams of ``texts`` next to word n-grams (× ``word_weight``)."""
-        from scipy.sparse import hstack
+    def features(
+        self,
+        texts: Sequence[str],
+        words: Sequence[Sequence[str]],
+        fit: bool,
+        with_vectors: bool = True,
+    ) -> Any:
+        """TF-IDF character n-grams of ``texts`` next to word n-grams (× ``word_weight``).
+
+        With word vectors (and ``with_vectors``), the block of ``vector_block`` is appended.
+        """
+        from scipy.sparse import csr_matrix, hstack
 
         blocks = [self.chars.fit_transform(texts) if fit else self.chars.transform(texts)]
         if self.words is not None:
             block = self.words.fit_transform(words) if fit else self.words.transform(words)
             blocks.append(block * self.word_weight if self.word_weight != 1.0 else block)
+        if self.vectors is not None and with_vectors:
+            blocks.append(csr_matrix(self.vector_block(words)))
         return hstack(blocks).tocsr()
 
+    def vector_block(self, words: Sequence[Sequence[str]]) -> np.ndarray | None:
+        """Each message's mean word vector (L2-normalised) × ``unlabelled_weight``, or None."""
+        if self.vectors is None:
+            return None
+        return self.vectors.transform(words) * self.unlabelled_weight
+
     def fit(
-        self, texts: Sequence[str], words: Sequence[Sequence[str]], labels: Sequence[str]
+        self,
+        texts: Sequence[str],
+        words: Sequence[Sequence[str]],
+        labels: Sequence[str],
+        unlabelled: Sequence[Sequence[str]] | None = None,
     ) -> IntentModel:
-        """Fit the vectorizers and the SVM."""
+        """Fit the vectorizers and the SVM.
+
+        Args:
+            texts: the normalised texts of the examples.
+            words: the tokenizer's words of each example.
+            labels: the intent of each example.
+            unlabelled: unlabelled documents as words; given (and ``unlabelled_weight`` > 0),
+                word vectors are learned from them and their block is added to the features.
+        """
         self._new_vectorizers()
+        self.vectors = None
+        if unlabelled and self.unlabelled_weight > 0:
+            dims = int(self.config.get("unlabelled_dims", 200))
+            self.vectors = WordVectors.fit(unlabelled, dims, int(self.config["random_seed"]))
         self.svm = LinearStage.fit(self.features(texts, words, fit=True), labels, self.config)
         return self
 
@@ -172,7 +327,8 @@ class IntentModel:
         """All intents with their probabilities, best first."""
         if self.svm is None:
             return []
-        probabilities = self.svm.probabilities(self.features([text], [words], fit=False))[0]
+        sparse = self.features([text], [words], fit=False, with_vectors=False)
+        probabilities = self.svm.probabilities(sparse, self.vector_block([words]))[0]
         scored = zip(self.svm.classes, probabilities.tolist(), strict=True)
         return sorted(scored, key=lambda pair: -pair[1])
 
@@ -190,7 +346,10 @@ class IntentModel:
             "classes": self.svm.classes,
             "temperature": self.svm.temperature,
             "word_weight": self.word_weight,
+            "unlabelled_weight": self.unlabelled_weight if self.vectors is not None else 0.0,
         }
+        if self.vectors is not None:
+            self.vectors.save(folder)
         (folder / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
@@ -201,6 +360,9 @@ class IntentModel:
         model = cls(config)
         # The weight the SVM was trained with, not the current config's (older models: 1).
         model.word_weight = float(meta.get("word_weight", 1.0))
+        model.unlabelled_weight = float(meta.get("unlabelled_weight", 0.0))
+        if (folder / VECTORS_FILE).exists():
+            model.vectors = WordVectors.load(folder)
         model.chars = _load_vectorizer(folder / CHAR_FILE, "char")
         word_file = folder / WORD_FILE
         if word_file.exists():

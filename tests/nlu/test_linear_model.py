@@ -8,8 +8,15 @@ import numpy as np
 import pytest
 from scipy.sparse import csr_matrix
 
-from bot.nlu.linear_intent import LinearIntentClassifier
-from bot.nlu.linear_model import IntentModel, LinearStage, WordNgrams, fit_temperature, softmax
+from bot.nlu.linear_intent import LinearIntentClassifier, read_unlabelled
+from bot.nlu.linear_model import (
+    IntentModel,
+    LinearStage,
+    WordNgrams,
+    WordVectors,
+    fit_temperature,
+    softmax,
+)
 
 CONFIG = LinearIntentClassifier.get_default_config()
 
@@ -73,3 +80,86 @@ def test_word_weight_scales_the_word_block_and_is_persisted(tmp_path: Path) -> N
     assert loaded.rank("快递呢", list("快递呢")) == pytest.approx(
         model.rank("快递呢", list("快递呢"))
     )
+
+
+UNLABELLED = [
+    ["快递", "太", "慢", "了"],
+    ["物流", "太", "慢", "了"],
+    ["退款", "还", "没", "到账"],
+] * 4
+UNLABELLED += [["退钱", "还", "没", "到账"]] * 4
+
+
+def test_word_vectors_put_words_with_the_same_contexts_together() -> None:
+    vectors = WordVectors.fit(UNLABELLED, dims=200)
+    assert vectors.dims == len(vectors.words) - 1  # fewer dimensions than words
+    assert np.allclose(np.linalg.norm(vectors.vectors, axis=1), 1, atol=1e-5)
+    express, logistics, refund = (vectors.transform([[w]])[0] for w in ("快递", "物流", "退款"))
+    assert express @ logistics > 0.99 > express @ refund
+    rows = vectors.transform([["快递", "太"], ["没见过"], []])
+    assert np.isclose(np.linalg.norm(rows[0]), 1) and not rows[1:].any()  # unknown words: zeros
+    with pytest.raises(ValueError):
+        WordVectors.fit([["只有", "一次"]], dims=10)
+
+
+def test_model_with_word_vectors_round_trips_through_files(tmp_path: Path) -> None:
+    texts = ["快递没到", "物流太慢", "退款没到账", "不给退货", "你好", "在吗"] * 3
+    words = [list(text) for text in texts]
+    labels = ["delivery", "delivery", "refund", "refund", "greet", "greet"] * 3
+    unlabelled = [list(text) for text in ["快递太慢了", "物流太慢了", "退款还没到账"] * 4]
+    model = IntentModel({**CONFIG, "unlabelled_weight": 0.7}).fit(texts, words, labels, unlabelled)
+    plain = IntentModel(CONFIG).fit(texts, words, labels)
+    assert model.vectors is not None and plain.vectors is None
+    assert model.svm is not None and plain.svm is not None
+    extra = model.svm.coef.shape[1] - plain.svm.coef.shape[1]
+    assert extra == model.vectors.dims
+    # Scoring the dense block apart gives what the stacked feature rows give.
+    stacked = model.svm.probabilities(model.features(texts, words, fit=False))
+    split = model.svm.probabilities(
+        model.features(texts, words, fit=False, with_vectors=False), model.vector_block(words)
+    )
+    assert np.allclose(stacked, split)
+    model.save(tmp_path)
+    loaded = IntentModel.load(tmp_path, CONFIG)  # the config's weight (0.5) is not the trained one
+    assert loaded.unlabelled_weight == 0.7 and loaded.vectors is not None
+    assert loaded.vectors.words == model.vectors.words
+    assert np.array_equal(loaded.vectors.vectors, model.vectors.vectors)
+    for text in ("快递呢", "钱还没到账", "没见过的字"):
+        assert loaded.rank(text, list(text)) == pytest.approx(model.rank(text, list(text)))
+    # A model saved without word vectors loads without them.
+    plain.save(tmp_path / "plain")
+    assert IntentModel.load(tmp_path / "plain", CONFIG).vectors is None
+
+
+def test_unlabelled_corpus_is_cut_like_messages_and_fingerprinted(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("快遞太慢了！\n\n  \nＡＢＣ退款\n", encoding="utf-8")
+    documents = read_unlabelled(corpus)
+    assert len(documents) == 2  # blank lines skipped
+    assert "".join(documents[0]) == "快递太慢了!" and "".join(documents[1]) == "abc退款"
+    assert LinearIntentClassifier.fingerprint_addon({**CONFIG}) is None
+    config = {**CONFIG, "unlabelled_corpus": str(corpus)}
+    before = LinearIntentClassifier.fingerprint_addon(config)
+    corpus.write_text("物流太慢了\n", encoding="utf-8")
+    assert LinearIntentClassifier.fingerprint_addon(config) != before
+
+
+def test_unlabelled_corpus_shares_no_six_characters_with_a_hard_case() -> None:
+    """The hard cases' rule for nlu/ (data/README.md) holds for the unlabelled text too."""
+    import re
+
+    import yaml
+
+    from bot.nlu.normalize import normalize
+    from bot.settings import PROJECT_ROOT
+
+    def pieces(text: str) -> set[str]:
+        squashed = re.sub(r"\s+", "", text)
+        return {squashed[i : i + 6] for i in range(len(squashed) - 5)}
+
+    cases = yaml.safe_load((PROJECT_ROOT / "tests/nlu/hard_cases.yml").read_text(encoding="utf-8"))
+    held_out = set().union(*(pieces(normalize(case["text"]).lower()) for case in cases["cases"]))
+    corpus = PROJECT_ROOT / "data/unlabelled/reviews_chats.txt"
+    lines = normalize(corpus.read_text(encoding="utf-8")).lower().splitlines()
+    assert len(lines) > 40000
+    assert not [line for line in lines if pieces(line) & held_out]
