@@ -107,7 +107,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "word_weight": 1.0,
             # A UTF-8 text file of unlabelled documents, one per line (relative paths: from the
             # working directory, else the project root). Set, word vectors are learned from it
-            # (PPMI + SVD, ``bot.nlu.linear_model.WordVectors``) and each message's mean word
+            # (PPMI + SVD, ``bot.nlu.word_vectors.WordVectors``) and each message's mean word
             # vector is added to the SVM's features. None: off (config.yml sets it for data/nlu).
             "unlabelled_corpus": None,
             # jieba user dictionaries (a folder of *.txt, as the tokenizer's dictionary_path) to

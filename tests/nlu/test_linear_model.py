@@ -13,7 +13,6 @@ from bot.nlu.linear_model import (
     IntentModel,
     LinearStage,
     WordNgrams,
-    WordVectors,
     fit_temperature,
     softmax,
 )
@@ -80,26 +79,6 @@ def test_word_weight_scales_the_word_block_and_is_persisted(tmp_path: Path) -> N
     assert loaded.rank("快递呢", list("快递呢")) == pytest.approx(
         model.rank("快递呢", list("快递呢"))
     )
-
-
-UNLABELLED = [
-    ["快递", "太", "慢", "了"],
-    ["物流", "太", "慢", "了"],
-    ["退款", "还", "没", "到账"],
-] * 4
-UNLABELLED += [["退钱", "还", "没", "到账"]] * 4
-
-
-def test_word_vectors_put_words_with_the_same_contexts_together() -> None:
-    vectors = WordVectors.fit(UNLABELLED, dims=200)
-    assert vectors.dims == len(vectors.words) - 1  # fewer dimensions than words
-    assert np.allclose(np.linalg.norm(vectors.vectors, axis=1), 1, atol=1e-5)
-    express, logistics, refund = (vectors.transform([[w]])[0] for w in ("快递", "物流", "退款"))
-    assert express @ logistics > 0.99 > express @ refund
-    rows = vectors.transform([["快递", "太"], ["没见过"], []])
-    assert np.isclose(np.linalg.norm(rows[0]), 1) and not rows[1:].any()  # unknown words: zeros
-    with pytest.raises(ValueError):
-        WordVectors.fit([["只有", "一次"]], dims=10)
 
 
 def test_model_with_word_vectors_round_trips_through_files(tmp_path: Path) -> None:
