@@ -101,8 +101,13 @@ def start_ours(model: Path, root: Path, train_s: float | None) -> Iterator[Runni
 
 
 @contextmanager
-def start_stock(model: Path, root: Path, train_s: float | None) -> Iterator[RunningBot]:
-    """Start the stock bot (Rasa + its action server) with ``model``; stop it on exit."""
+def start_stock(
+    model: Path, root: Path, train_s: float | None, credentials: Path
+) -> Iterator[RunningBot]:
+    """Start the stock bot (Rasa + its action server) with ``model``; stop it on exit.
+
+    ``credentials`` is the stock bot's own (``stock.write_project``): plain Rasa channels.
+    """
     figures = BotFigures("stock Rasa", train_s=train_s)
     rasa_port, action_port, token = free_port(), free_port(), uuid.uuid4().hex
     endpoints = root / "endpoints.yml"
@@ -115,7 +120,8 @@ def start_stock(model: Path, root: Path, train_s: float | None) -> Iterator[Runn
         [rasa_executable(), "run", "actions", "--actions", stock.ACTIONS_MODULE,
          "--port", str(action_port)],
         [rasa_executable(), "run", "--enable-api", "--auth-token", token, "--port", str(rasa_port),
-         "--interface", "127.0.0.1", "--model", str(model), "--endpoints", str(endpoints)],
+         "--interface", "127.0.0.1", "--model", str(model), "--endpoints", str(endpoints),
+         "--credentials", str(credentials)],
     ]  # fmt: skip
     started = time.perf_counter()
     with (root / "stock.log").open("wb") as log:
@@ -247,7 +253,9 @@ def run(
     # One bot starts after the other (startup times stay apart), then both are measured.
     with ExitStack() as running:
         ours = running.enter_context(start_ours(model, root / "ours-run", train_s))
-        stock_bot = running.enter_context(start_stock(stock_model, root, stock_train_s))
+        stock_bot = running.enter_context(
+            start_stock(stock_model, root, stock_train_s, paths["credentials"])
+        )
         measure([ours, stock_bot], conversations)
     stock_bot.figures.epochs = stock_epochs
     return table(ours.figures, stock_bot.figures)

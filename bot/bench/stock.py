@@ -98,11 +98,17 @@ def write_project(root: Path, epochs: int | None = None) -> dict[str, Path]:
             {"rule": "greet", "steps": [{"intent": "greet"}, {"action": "utter_greet"}]},
         ],
     }
+    # Rasa's own REST channel only. Without a credentials file of its own, `rasa run` in the
+    # project folder would read ours, import ``bot.channels`` and with it our fixes to Rasa
+    # (bot/rasa_fixes.py): the stock bot would no longer be stock.
+    credentials: dict[str, Any] = {"rest": None}
     paths = {
         "config": root / "config.yml",
         "domain": root / "domain.yml",
         "rules": root / "rules.yml",
+        "credentials": root / "credentials.yml",
     }
-    for key, content in (("config", config), ("domain", domain), ("rules", rules)):
+    contents = (("config", config), ("domain", domain), ("rules", rules))
+    for key, content in (*contents, ("credentials", credentials)):
         paths[key].write_text(yaml.safe_dump(content, allow_unicode=True), encoding="utf-8")
     return paths

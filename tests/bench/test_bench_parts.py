@@ -32,6 +32,9 @@ def test_stock_project_is_a_plain_form_bot(tmp_path: Path) -> None:
     domain = yaml.safe_load(paths["domain"].read_text(encoding="utf-8"))
     assert domain["forms"]["stock_form"]["required_slots"] == ["description", "phone", "outcome"]
     assert "complain_delivery" in domain["intents"]
+    # Rasa's own REST channel: not our credentials.yml, whose channels install our Rasa fixes.
+    credentials = yaml.safe_load(paths["credentials"].read_text(encoding="utf-8"))
+    assert credentials == {"rest": None}
 
 
 def test_memory_of_this_process_is_read(tmp_path: Path) -> None:
