@@ -102,13 +102,14 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "use_words": True,
             "word_ngram_range": [1, 1],
             # Scale of the word features next to the character n-grams (each block is
-            # L2-normalised per message). 1 weighs them the same; config.yml sets 0.5 for
-            # data/nlu, where the characters generalise better to real wording (see the note there).
+            # L2-normalised per message). 1 weighs them the same; 0.5 scored higher for the SVM
+            # alone but not in the blend with DIET, so config.yml keeps 1 (see the note there).
             "word_weight": 1.0,
             # A UTF-8 text file of unlabelled documents, one per line (relative paths: from the
             # working directory, else the project root). Set, word vectors are learned from it
             # (PPMI + SVD, ``bot.nlu.word_vectors.WordVectors``) and each message's mean word
-            # vector is added to the SVM's features. None: off (config.yml sets it for data/nlu).
+            # vector is added to the SVM's features. None: off (also in config.yml: the blend
+            # with DIET scored lower with it, data/README.md).
             "unlabelled_corpus": None,
             # jieba user dictionaries (a folder of *.txt, as the tokenizer's dictionary_path) to
             # load before the corpus is cut into words, so it is cut like the messages.
