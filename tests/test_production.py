@@ -27,8 +27,8 @@ def production_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     ports = {
         "RASA_PORT": free_port(),
         "ACTION_PORT": free_port(),
-        "RASA_INTERNAL_PORT": free_port(),
-        "ACTION_INTERNAL_PORT": free_port(),
+        "RASA_INTERNAL_PORT": free_port(2),
+        "ACTION_INTERNAL_PORT": free_port(3),
     }
     for name, port in ports.items():
         monkeypatch.setenv(name, str(port))

@@ -7,6 +7,7 @@ databases and the log, so a run never touches ``var/`` or ``models/`` of the che
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import signal
 import socket
@@ -25,19 +26,35 @@ from bot.runner import child_env
 from bot.settings import PROJECT_ROOT
 
 STARTUP_TIMEOUT_S = 300
+_HANDED_OUT: set[int] = set()
+_PICK = random.SystemRandom()  # its own source: seeded load runs must not shift
 
 
 def free_port(count: int = 1) -> int:
     """A TCP port nobody listens on right now, and with ``count`` > 1 the next ones too.
 
-    Production mode puts its workers on consecutive ports from the first one.
+    Production mode puts its workers on consecutive ports from the first one. Ports come
+    from below the kernel's ephemeral range: a port from that range can be taken by any
+    outgoing connection between this check and the server's bind.
     """
+    low, high = _ephemeral_range()
+    first_choice, last_choice = (10_000, low - 1) if low > 10_000 + count else (high + 1, 65_535)
     while True:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            first = int(sock.getsockname()[1])
-        if first + count <= 65536 and all(_free(first + i) for i in range(1, count)):
+        first = _PICK.randint(first_choice, last_choice - count + 1)
+        ports = set(range(first, first + count))
+        # Two calls of one test must not share a port before either server binds it.
+        if not ports & _HANDED_OUT and all(_free(port) for port in ports):
+            _HANDED_OUT.update(ports)
             return first
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    """The kernel's range for outgoing connections' local ports (Linux; else its default)."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32_768, 60_999
 
 
 def _free(port: int) -> bool:
