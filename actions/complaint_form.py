@@ -8,6 +8,7 @@ messages such as 「转人工」 or an off-topic question are left to the dialog
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -44,6 +45,54 @@ def _entity(tracker: Tracker, name: str) -> str | None:
 
 def _asked(tracker: Tracker, slot: str) -> bool:
     return tracker.get_slot("requested_slot") == slot
+
+
+#: Actions that close a piece of business: an order number or phone said before one of them
+#: belongs to that ticket (filed, handed off, added to, cancelled or asked about), not to the
+#: complaint the form is taking now.
+BUSINESS_CLOSED = frozenset(
+    {
+        "action_submit_complaint",
+        "action_handoff",
+        "action_submit_info",
+        "action_cancel_ticket",
+        "action_check_status",
+    }
+)
+
+
+def _given_earlier(tracker: Tracker, slot: str, parse: Callable[[str], Any]) -> str | None:
+    """The newest ``slot`` value the customer has typed for the complaint in progress.
+
+    Before the form starts, nothing extracts it: an opening the NLU did not understand
+    (「售后一直推脱，订单号 DD…，你们看着办」 → ``nlu_fallback``) kept its number in the tracker
+    only, and the form then asked for the number it had already been given.
+
+    Args:
+        tracker: The conversation.
+        slot: ``order_id`` or ``phone`` (the entity of the same name).
+        parse: The slot's parser (``parse_order_id`` or ``parse_phone``).
+
+    Returns:
+        The value, or None when no message since the last closed business carries one.
+    """
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "session_started" or (kind == "action" and event.get("name") in BUSINESS_CLOSED):
+            return None
+        if kind != "user":
+            continue
+        parse_data = event.get("parse_data") or {}
+        for entity in parse_data.get("entities") or []:
+            if entity.get("entity") == slot and entity.get("value"):
+                value = str(entity["value"])
+                return str(parse(value).value or value)
+        text = event.get("text") or ""
+        if not text.startswith("/"):
+            found = parse(text).value
+            if found:
+                return str(found)
+    return None
 
 
 #: After 「您慢慢说」 these are the customer saying more, whatever the NLU made of the words
@@ -149,7 +198,11 @@ class ValidateComplaintForm(FormValidationAction):
         if tracker.get_slot("order_id"):
             return {}
         intent, text = _latest(tracker)
-        found = _entity(tracker, "order_id") or parse_order_id(text).value
+        found = (
+            _entity(tracker, "order_id")
+            or parse_order_id(text).value
+            or _given_earlier(tracker, "order_id", parse_order_id)
+        )
         if found:
             return {"order_id": found}
         if _asked(tracker, "order_id") and intent not in CONTROL_INTENTS and text.strip():
@@ -163,7 +216,9 @@ class ValidateComplaintForm(FormValidationAction):
         if tracker.get_slot("phone"):
             return {}
         intent, text = _latest(tracker)
-        found = parse_phone(_entity(tracker, "phone") or text).value
+        found = parse_phone(_entity(tracker, "phone") or text).value or _given_earlier(
+            tracker, "phone", parse_phone
+        )
         if found:
             return {"phone": found}
         if _asked(tracker, "phone") and intent not in CONTROL_INTENTS and text.strip():

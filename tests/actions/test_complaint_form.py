@@ -246,3 +246,69 @@ async def test_other_messages_leave_the_description_alone(
     )
     slots, _ = await run_form(tracker)
     assert slots.get("complaint_description", FIRST) == FIRST
+
+
+def _said(text: str, intent: str, entities: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """An earlier user event as the tracker store keeps it."""
+    parse_data = {"text": text, "intent": {"name": intent}, "entities": entities or []}
+    return {"event": "user", "timestamp": 1.0, "text": text, "parse_data": parse_data}
+
+
+def _did(action: str) -> dict[str, Any]:
+    return {"event": "action", "timestamp": 1.5, "name": action}
+
+
+FELL_BACK = [
+    _said(
+        "售后一直推脱，订单号 DD202401050001234，电话 13912345678，你们看着办",
+        "nlu_fallback",
+        [{"entity": "order_id", "value": "DD202401050001234", "start": 10, "end": 27}],
+    ),
+    _did("utter_please_rephrase"),
+    _did("action_listen"),
+]
+
+
+async def test_numbers_from_a_message_that_fell_back_are_kept(
+    make_tracker: TrackerFactory,
+) -> None:
+    """The opening was not understood; the number in it is not asked for again."""
+    tracker = make_tracker("就是维修一个月了还没修好", intent="complain_refund", events=FELL_BACK)
+    slots, _ = await run_form(tracker)
+    assert slots["complaint_description"] == "就是维修一个月了还没修好"
+    assert slots["order_id"] == "DD202401050001234"
+    assert slots["phone"] == "13912345678"  # no entity there: parsed from the text
+    assert next_question(tracker, slots) == "desired_outcome"
+
+
+@pytest.mark.parametrize(
+    "closed",
+    [
+        "action_submit_complaint",
+        "action_handoff",
+        "action_submit_info",
+        "action_cancel_ticket",
+        "action_check_status",
+    ],
+)
+async def test_numbers_of_closed_business_are_not_reused(
+    make_tracker: TrackerFactory, closed: str
+) -> None:
+    """A number said before a ticket was filed, added to or asked about belongs to that ticket."""
+    events = [*FELL_BACK, _did(closed), _did("action_listen")]
+    tracker = make_tracker("新买的耳机左边没声音", intent="complain_quality", events=events)
+    slots, _ = await run_form(tracker)
+    assert "order_id" not in slots
+    assert "phone" not in slots
+    assert next_question(tracker, slots) == "order_id"
+
+
+async def test_the_newest_number_wins(make_tracker: TrackerFactory) -> None:
+    events = [
+        *FELL_BACK,
+        _said("不对，订单号是 JD20231124001234", "inform"),
+        _did("action_listen"),
+    ]
+    tracker = make_tracker("快点处理", intent="complain_refund", events=events)
+    slots, _ = await run_form(tracker)
+    assert slots["order_id"] == "JD20231124001234"
