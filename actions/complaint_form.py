@@ -61,12 +61,17 @@ BUSINESS_CLOSED = frozenset(
 )
 
 
-def _given_earlier(tracker: Tracker, slot: str, parse: Callable[[str], Any]) -> str | None:
+def _typed_for_this_complaint(
+    tracker: Tracker, slot: str, parse: Callable[[str], Any]
+) -> str | None:
     """The newest ``slot`` value the customer has typed for the complaint in progress.
 
-    Before the form starts, nothing extracts it: an opening the NLU did not understand
-    (「售后一直推脱，订单号 DD…，你们看着办」 → ``nlu_fallback``) kept its number in the tracker
-    only, and the form then asked for the number it had already been given.
+    Messages are read newest first, the latest one included: its entity of that name (a
+    button payload carries one), else what ``parse`` finds in its text. Earlier messages
+    count because before the form starts nothing extracts them: an opening the NLU did not
+    understand (「售后一直推脱，订单号 DD…，你们看着办」 → ``nlu_fallback``) kept its number in the
+    tracker only, and the form then asked for the number it had already been given.
+    Validation parses the value again, so a raw entity is enough here.
 
     Args:
         tracker: The conversation.
@@ -82,16 +87,13 @@ def _given_earlier(tracker: Tracker, slot: str, parse: Callable[[str], Any]) -> 
             return None
         if kind != "user":
             continue
-        parse_data = event.get("parse_data") or {}
-        for entity in parse_data.get("entities") or []:
-            if entity.get("entity") == slot and entity.get("value"):
-                value = str(entity["value"])
-                return str(parse(value).value or value)
+        entities = (event.get("parse_data") or {}).get("entities") or []
         text = event.get("text") or ""
-        if not text.startswith("/"):
-            found = parse(text).value
-            if found:
-                return str(found)
+        found = next(
+            (e["value"] for e in entities if e.get("entity") == slot and e.get("value")), None
+        ) or (None if text.startswith("/") else parse(text).value)
+        if found:
+            return str(found)
     return None
 
 
@@ -198,11 +200,7 @@ class ValidateComplaintForm(FormValidationAction):
         if tracker.get_slot("order_id"):
             return {}
         intent, text = _latest(tracker)
-        found = (
-            _entity(tracker, "order_id")
-            or parse_order_id(text).value
-            or _given_earlier(tracker, "order_id", parse_order_id)
-        )
+        found = _typed_for_this_complaint(tracker, "order_id", parse_order_id)
         if found:
             return {"order_id": found}
         if _asked(tracker, "order_id") and intent not in CONTROL_INTENTS and text.strip():
@@ -216,9 +214,7 @@ class ValidateComplaintForm(FormValidationAction):
         if tracker.get_slot("phone"):
             return {}
         intent, text = _latest(tracker)
-        found = parse_phone(_entity(tracker, "phone") or text).value or _given_earlier(
-            tracker, "phone", parse_phone
-        )
+        found = _typed_for_this_complaint(tracker, "phone", parse_phone)
         if found:
             return {"phone": found}
         if _asked(tracker, "phone") and intent not in CONTROL_INTENTS and text.strip():
