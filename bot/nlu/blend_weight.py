@@ -7,6 +7,10 @@ twice: once with DIET's ranking alone (weight 1) and once with the SVM's alone (
 weight in between is then scored offline, as the blend is a per-intent weighted average. It
 prints the complaint macro-F1 of each weight per inner split and their mean. The evaluation's
 test part and the hard cases are never read.
+
+config.yml has had no DIET since 2026-12-07 (the SVM with the sentence encoder scored above
+every blend): give ``--config`` a pipeline with ``DIETClassifier`` before the linear classifier
+to weigh one again.
 """
 
 from __future__ import annotations
@@ -14,9 +18,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from bot.nlu.eval_stats import complaint_macro_f1
 from bot.nlu.evaluation import SEED, load_cases, split_data, train_nlu
@@ -95,6 +102,12 @@ def run(
     return table
 
 
+def has_diet(config: Path) -> bool:
+    """Whether the pipeline of ``config`` has a DIETClassifier."""
+    pipeline = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("pipeline") or []
+    return any(component.get("name") == "DIETClassifier" for component in pipeline)
+
+
 def _cells(row: list[float]) -> str:
     return "  ".join(f"w={w:.1f} {score:.3f}" for w, score in zip(WEIGHTS, row, strict=True))
 
@@ -109,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
         "--config", type=Path, default=PROJECT_ROOT / "config.yml", help="pipeline to score"
     )
     args = parser.parse_args(argv)
+    if not has_diet(args.config):
+        print(f"{args.config} has no DIETClassifier: there is no blend to weigh", file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory(prefix="blend-weight-") as folder:
         table = run(Path(folder), args.seeds, child_env(), args.config.resolve())
     means: list[Any] = [statistics.fmean(column) for column in zip(*table, strict=True)]

@@ -1,16 +1,16 @@
-"""Intent classifier placed after DIET: blends DIET's ranking with a calibrated linear SVM.
+"""Intent classifier: a calibrated linear SVM, blended with DIET's ranking when one precedes it.
 
-DIET stays the project's intent model (DESIGN.md §3). On this project's data a linear SVM on
-character 1–3-grams of the normalised text plus the tokenizer's words scored about as well as
-DIET on held-out splits and passed more of the held-out hard cases, and the two err on
-different messages. So this component reads the ``intent_ranking`` DIET wrote, takes a weighted
-average of DIET's confidences and the SVM's calibrated probabilities per intent, and writes the
-blended ``intent`` and ``intent_ranking``. Character n-grams of the whole text do not depend on
-jieba's segmentation, so typos and unseen compounds still share most features; the SVM costs
-about a millisecond per message and seconds to train. The model (one SVM over all intents,
-calibrated confidences) is ``bot.nlu.linear_model``. Optionally (``unlabelled_corpus``) it
-adds word vectors learned from a file of unlabelled public text at training time.
-"""
+DESIGN.md §3 names DIET as the intent model, and until 2026-12-07 this component sat after DIET
+and took a weighted average of DIET's confidences and the SVM's calibrated probabilities per
+intent (the two erred on different messages). With the pretrained sentence encoder's vector
+among the SVM's features (``sentence_encoder``), the SVM alone scored above every blend on
+inner splits of the evaluation's training part, so config.yml runs it alone (data/README.md);
+given a pipeline with DIET before it, it still blends (``diet_weight``). Its features:
+TF-IDF character n-grams of the normalised text (they do not depend on jieba's segmentation, so
+typos and unseen compounds still share most features), the tokenizer's words, optionally word
+vectors learned from a file of unlabelled public text (``unlabelled_corpus``) and the sentence
+encoder's vector. The model (one SVM over all intents, calibrated confidences) is
+``bot.nlu.linear_model``."""
 
 from __future__ import annotations
 
@@ -33,6 +33,12 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.nlu.component_storage import persist_model, restore_model
 from bot.nlu.linear_model import IntentModel
 from bot.nlu.normalize import normalize
+from bot.nlu.sentence_encoder import (
+    EncoderUnavailableError,
+    SentenceEncoder,
+    model_id,
+    model_path,
+)
 from bot.settings import PROJECT_ROOT
 
 logger = logging.getLogger(__name__)
@@ -117,6 +123,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             # Scale of the mean-word-vector block (L2-normalised per message) and its length.
             "unlabelled_weight": 0.5,
             "unlabelled_dims": 200,
+            # Add each message's vector from the pretrained multilingual sentence encoder
+            # (``bot.nlu.sentence_encoder``; onnxruntime, ~2–13 ms a message) to the SVM's
+            # features, scaled by sentence_weight (rows are L2-normalised). Off by default, so
+            # the component runs without the model package; config.yml turns it on.
+            "sentence_encoder": False,
+            "sentence_weight": 0.6,
             # Inverse regularisation of the SVMs; 0.5–2 score alike, 1 is the middle.
             "C": 1.0,
             # "balanced": rare intents weigh more (the 20–60-example conversation intents next
@@ -179,6 +191,13 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             raise InvalidConfigException(
                 f"LinearIntentClassifier: no unlabelled_corpus {merged['unlabelled_corpus']}"
             )
+        if float(merged["sentence_weight"]) < 0:
+            raise InvalidConfigException("LinearIntentClassifier: sentence_weight must be >= 0")
+        if merged["sentence_encoder"]:
+            try:
+                model_path()
+            except EncoderUnavailableError as error:
+                raise InvalidConfigException(f"LinearIntentClassifier: {error}") from error
         if float(merged["C"]) <= 0:
             raise InvalidConfigException("LinearIntentClassifier: C must be positive")
         if merged["class_weight"] not in (None, "balanced"):
@@ -189,11 +208,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        """The unlabelled corpus and dictionaries are files: retrain when their content changes."""
+        """Retrain when the unlabelled corpus, its dictionaries or the encoder's model change."""
         corpus = config.get("unlabelled_corpus")
+        encoder = model_id() if config.get("sentence_encoder") else ""
         if not corpus:
-            return None
-        digest = hashlib.sha256()
+            return encoder or None
+        digest = hashlib.sha256(encoder.encode())
         paths = [resolve_path(corpus)]
         dictionaries = config.get("unlabelled_dictionary_path")
         if dictionaries:
@@ -217,7 +237,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                 resolve_path(self.config["unlabelled_corpus"]),
                 self.config["unlabelled_dictionary_path"],
             )
-        self.model = IntentModel(self.config).fit(texts, words, labels, unlabelled)
+        sentences = self._encoder().encode(texts) if self.config["sentence_encoder"] else None
+        self.model = IntentModel(self.config).fit(texts, words, labels, unlabelled, sentences)
         self.persist()
         return self._resource
 
@@ -261,8 +282,14 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         text = message_text(message)
         if self.model is None or not text.strip():
             return []
-        ranked = self.model.rank(text, message_words(message))
+        sentence = self._encoder().encode([text])[0] if self.model.sentence_weight > 0 else None
+        ranked = self.model.rank(text, message_words(message), sentence)
         return [{"name": name, "confidence": confidence} for name, confidence in ranked]
+
+    @staticmethod
+    def _encoder() -> SentenceEncoder:
+        """The process's shared encoder (loaded on first use)."""
+        return SentenceEncoder.shared()
 
     def persist(self) -> None:
         """Write the fitted model into this component's resource."""
@@ -285,4 +312,13 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             lambda folder: IntentModel.load(folder, merged),
             "LinearIntentClassifier",
         )
+        if model is not None and model.sentence_weight > 0:
+            # Load the encoder now, not at the first message: a missing model package shows at
+            # start-up, and the first customer does not wait for it.
+            try:
+                cls._encoder()
+            except EncoderUnavailableError as error:
+                raise InvalidConfigException(
+                    f"LinearIntentClassifier was trained with the sentence encoder: {error}"
+                ) from error
         return cls(merged, model_storage, resource, model)

@@ -3,8 +3,9 @@
 The SVM's scores become probabilities through a softmax whose temperature is fitted on
 held-out folds (least log-loss), so confidences are calibrated, not SVM margins. Everything is
 persisted without pickle: vocabularies and IDF weights as JSON, weights as NumPy arrays.
-Optionally a dense block is appended: the message's words averaged over word vectors learned
-from unlabelled public text (``bot.nlu.word_vectors``).
+Optionally dense blocks are appended: the message's words averaged over word vectors learned
+from unlabelled public text (``bot.nlu.word_vectors``), and the message's vector from a
+pretrained sentence encoder (``bot.nlu.sentence_encoder``), computed by the caller.
 (A two-stage variant — complaint or not, then which — scored the same on held-out splits and
 lower on the hard cases, so the model stays one SVM over all intents.)
 """
@@ -147,6 +148,9 @@ class IntentModel:
         # Scale of the word block next to the character block (both L2-normalised per row);
         # a config written before this option has no such key: the blocks weigh the same.
         self.word_weight = float(config.get("word_weight", 1.0))
+        # Scale of the sentence-encoder block (L2-normalised per row); 0 until ``fit`` is
+        # given sentence vectors.
+        self.sentence_weight = 0.0
 
     def _new_vectorizers(self) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -177,10 +181,12 @@ class IntentModel:
         words: Sequence[Sequence[str]],
         fit: bool,
         with_vectors: bool = True,
+        sentences: np.ndarray | None = None,
     ) -> Any:
         """TF-IDF character n-grams of ``texts`` next to word n-grams (× ``word_weight``).
 
-        With word vectors (and ``with_vectors``), the block of ``vector_block`` is appended.
+        With ``with_vectors``, the dense blocks of ``dense_block`` are appended (word vectors
+        when the model has them, ``sentences`` when the model uses the sentence encoder).
         """
         from scipy.sparse import csr_matrix, hstack
 
@@ -188,8 +194,9 @@ class IntentModel:
         if self.words is not None:
             block = self.words.fit_transform(words) if fit else self.words.transform(words)
             blocks.append(block * self.word_weight if self.word_weight != 1.0 else block)
-        if self.vectors is not None and with_vectors:
-            blocks.append(csr_matrix(self.vector_block(words)))
+        dense = self.dense_block(words, sentences) if with_vectors else None
+        if dense is not None:
+            blocks.append(csr_matrix(dense))
         return hstack(blocks).tocsr()
 
     def vector_block(self, words: Sequence[Sequence[str]]) -> np.ndarray | None:
@@ -198,12 +205,36 @@ class IntentModel:
             return None
         return self.vectors.transform(words) * self.unlabelled_weight
 
+    def dense_block(
+        self, words: Sequence[Sequence[str]], sentences: np.ndarray | None = None
+    ) -> np.ndarray | None:
+        """The dense columns after the sparse ones: word vectors, then sentence vectors.
+
+        Args:
+            words: the messages' words.
+            sentences: the messages' sentence-encoder rows (L2-normalised); required when the
+                model was fitted with them.
+
+        Returns:
+            The block, or None when the model has no dense features.
+        """
+        blocks = []
+        vectors = self.vector_block(words)
+        if vectors is not None:
+            blocks.append(vectors)
+        if self.sentence_weight > 0:
+            if sentences is None or len(sentences) != len(words):
+                raise ValueError("this model needs a sentence-encoder row per message")
+            blocks.append(np.asarray(sentences, dtype=np.float32) * self.sentence_weight)
+        return np.hstack(blocks) if blocks else None
+
     def fit(
         self,
         texts: Sequence[str],
         words: Sequence[Sequence[str]],
         labels: Sequence[str],
         unlabelled: Sequence[Sequence[str]] | None = None,
+        sentences: np.ndarray | None = None,
     ) -> IntentModel:
         """Fit the vectorizers and the SVM.
 
@@ -213,21 +244,35 @@ class IntentModel:
             labels: the intent of each example.
             unlabelled: unlabelled documents as words; given (and ``unlabelled_weight`` > 0),
                 word vectors are learned from them and their block is added to the features.
+            sentences: one sentence-encoder row per example; given (and the config's
+                ``sentence_weight`` > 0), the block is added to the features and ``rank``
+                needs the same encoder's row for every message.
         """
         self._new_vectorizers()
         self.vectors = None
         if unlabelled and self.unlabelled_weight > 0:
             dims = int(self.config.get("unlabelled_dims", 200))
             self.vectors = WordVectors.fit(unlabelled, dims, int(self.config["random_seed"]))
-        self.svm = LinearStage.fit(self.features(texts, words, fit=True), labels, self.config)
+        self.sentence_weight = 0.0
+        if sentences is not None:
+            self.sentence_weight = float(self.config.get("sentence_weight", 0.0))
+        features = self.features(texts, words, fit=True, sentences=sentences)
+        self.svm = LinearStage.fit(features, labels, self.config)
         return self
 
-    def rank(self, text: str, words: Sequence[str]) -> list[tuple[str, float]]:
-        """All intents with their probabilities, best first."""
+    def rank(
+        self, text: str, words: Sequence[str], sentence: np.ndarray | None = None
+    ) -> list[tuple[str, float]]:
+        """All intents with their probabilities, best first.
+
+        ``sentence`` is the message's sentence-encoder row, required when
+        ``sentence_weight`` > 0.
+        """
         if self.svm is None:
             return []
         sparse = self.features([text], [words], fit=False, with_vectors=False)
-        probabilities = self.svm.probabilities(sparse, self.vector_block([words]))[0]
+        rows = None if sentence is None else np.asarray(sentence).reshape(1, -1)
+        probabilities = self.svm.probabilities(sparse, self.dense_block([words], rows))[0]
         scored = zip(self.svm.classes, probabilities.tolist(), strict=True)
         return sorted(scored, key=lambda pair: -pair[1])
 
@@ -246,6 +291,7 @@ class IntentModel:
             "temperature": self.svm.temperature,
             "word_weight": self.word_weight,
             "unlabelled_weight": self.unlabelled_weight if self.vectors is not None else 0.0,
+            "sentence_weight": self.sentence_weight,
         }
         if self.vectors is not None:
             self.vectors.save(folder)
@@ -260,6 +306,7 @@ class IntentModel:
         # The weight the SVM was trained with, not the current config's (older models: 1).
         model.word_weight = float(meta.get("word_weight", 1.0))
         model.unlabelled_weight = float(meta.get("unlabelled_weight", 0.0))
+        model.sentence_weight = float(meta.get("sentence_weight", 0.0))
         if (folder / VECTORS_FILE).exists():
             model.vectors = WordVectors.load(folder)
         model.chars = _load_vectorizer(folder / CHAR_FILE, "char")

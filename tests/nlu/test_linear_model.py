@@ -142,3 +142,34 @@ def test_unlabelled_corpus_shares_no_six_characters_with_a_hard_case() -> None:
     lines = normalize(corpus.read_text(encoding="utf-8")).lower().splitlines()
     assert len(lines) > 40000
     assert not [line for line in lines if pieces(line) & held_out]
+
+
+def test_sentence_block_is_scaled_required_and_persisted(tmp_path: Path) -> None:
+    texts = ["快递没到", "物流太慢", "退款没到账", "不给退货", "你好", "在吗"] * 3
+    words = [list(text) for text in texts]
+    labels = ["delivery", "delivery", "refund", "refund", "greet", "greet"] * 3
+    rows = np.random.default_rng(0).normal(size=(len(texts), 8)).astype(np.float32)
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    model = IntentModel({**CONFIG, "sentence_weight": 0.6}).fit(
+        texts, words, labels, sentences=rows
+    )
+    assert model.sentence_weight == pytest.approx(0.6)
+    plain = IntentModel(CONFIG).fit(texts, words, labels)
+    assert plain.sentence_weight == 0.0
+    assert plain.dense_block(words) is None
+    block = model.dense_block(words, rows)
+    assert block is not None and np.allclose(block, rows * 0.6)
+    extra = model.features(texts, words, fit=False, sentences=rows).shape[1]
+    assert extra == plain.features(texts, words, fit=False).shape[1] + 8
+    with pytest.raises(ValueError, match="sentence-encoder row"):
+        model.rank("快递呢", list("快递呢"))
+    model.save(tmp_path)
+    loaded = IntentModel.load(tmp_path, CONFIG)
+    assert loaded.sentence_weight == pytest.approx(0.6)
+    assert loaded.rank("快递呢", list("快递呢"), rows[0]) == pytest.approx(
+        model.rank("快递呢", list("快递呢"), rows[0])
+    )
+    # The sentence row matters: another row gives other probabilities.
+    assert loaded.rank("快递呢", list("快递呢"), rows[2]) != pytest.approx(
+        loaded.rank("快递呢", list("快递呢"), rows[0])
+    )
