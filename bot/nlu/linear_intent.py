@@ -245,13 +245,19 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     def process(self, messages: list[Message]) -> list[Message]:
         """Blend DIET's ``intent_ranking`` with the SVM's; set ``intent`` and ``intent_ranking``.
 
-        Without text or a trained SVM the message keeps what DIET wrote; without a DIET ranking
-        before this component the SVM's ranking is used alone.
+        Without text or a trained SVM the message keeps what DIET wrote (no intent, confidence
+        0, when nothing came before); without a DIET ranking before this component the SVM's
+        ranking is used alone.
         """
         length = int(self.config["ranking_length"])
         for message in messages:
             ranking = self.blend(message.get(INTENT_RANKING_KEY) or [], self.rank(message))
             if not ranking:
+                if message.get(INTENT) is None:
+                    # Blank text and no classifier before this one: "no intent", as Rasa's own
+                    # classifiers write it, so the fallback classifier has something to read.
+                    message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
+                    message.set(INTENT_RANKING_KEY, [], add_to_output=True)
                 continue
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking[:length] if length else ranking, True)

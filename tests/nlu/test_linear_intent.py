@@ -161,6 +161,15 @@ def test_empty_text_keeps_what_diet_said(
         assert message.get("intent_ranking") == diet
 
 
+@pytest.mark.parametrize("text", ["", " ", "\n\n\t"])
+def test_blank_text_alone_gets_no_intent(
+    classifier: LinearIntentClassifier, storage: LocalModelStorage, text: str
+) -> None:
+    message = classifier.process(_messages(storage, text))[0]
+    assert message.get("intent") == {"name": None, "confidence": 0.0}
+    assert message.get("intent_ranking") == []
+
+
 def test_persisted_model_ranks_the_same(
     classifier: LinearIntentClassifier, storage: LocalModelStorage
 ) -> None:
